@@ -1,0 +1,31 @@
+// rserpool <command> ...: the command-line entry point. Each command lives in
+// its own module and is loaded only when asked for.
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ run(args: string[]): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {};
+
+export function usage(): string {
+  const lines = ["Usage: rserpool <command> [options]", "", "Commands:"];
+  for (const name of Object.keys(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${COMMANDS[name].summary}`);
+  lines.push("", "Run `rserpool <command> --help` for a command's options.");
+  return lines.join("\n") + "\n";
+}
+
+export async function main(args: string[]): Promise<number> {
+  const name = args[0];
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`rserpool: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(args.slice(1));
+}
