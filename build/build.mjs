@@ -8,11 +8,12 @@
 //
 // Each bundle is an IIFE with global name RSP, built for ES2015 with every
 // feature Espruino cannot parse marked unsupported, so esbuild fails instead
-// of emitting it. The gate adds what esbuild cannot see: named class
-// expressions in the output, closures over a for-loop `let`, use of a function
-// before its declaration, class fields (TS AST of the bundled sources, see
-// core/no-globals/checker.ts), and for "client" profile entries the built-ins
-// Espruino lacks.
+// of emitting it. The gate adds what esbuild cannot see: in the output, named
+// class expressions, computed keys, labels, tagged templates, `arguments` in
+// arrows, `extends Error`, the identifier `of`; in the bundled sources (TS
+// AST, core/no-globals/checker.ts) closures over a for-loop `let`, use of a
+// function before its declaration, class fields; and for "client" profile
+// entries the built-ins Espruino lacks.
 import * as esbuild from "esbuild";
 import ts from "typescript";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -152,9 +153,20 @@ function isPropertyName(id) {
   return (ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p)) && p.label === id;
 }
 
+const ERROR_CLASSES = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError"]);
+
+/** The nearest enclosing function-like node, or undefined at the top. */
+function enclosingFunction(node) {
+  for (let n = node.parent; n !== undefined; n = n.parent) if (ts.isFunctionLike(n)) return n;
+  return undefined;
+}
+
 /**
- * Scans an unminified bundle: named class expressions (always) and, for the
- * client profile, built-ins Espruino lacks. Returns problem lines.
+ * Scans a bundle for syntax Espruino parses differently or not at all and
+ * esbuild passes through: named class expressions, computed keys, labels,
+ * tagged templates, `arguments` in an arrow, `extends Error`, identifiers
+ * Espruino reserves (`of`); for the client profile also the built-ins
+ * Espruino lacks. Returns problem lines.
  */
 export function scanBundle(code, profile) {
   const source = ts.createSourceFile("bundle.js", code, ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS);
@@ -169,6 +181,26 @@ export function scanBundle(code, profile) {
   const visit = (node) => {
     if (ts.isClassExpression(node) && node.name !== undefined) {
       add(node, `named class expression 'class ${node.name.text}': Espruino does not bind the name inside it (use a class declaration without self-reference, or \`new this()\`)`, "named-class-expression");
+    }
+    if (ts.isComputedPropertyName(node)) {
+      add(node, "computed property key: Espruino does not parse `{[k]: v}`", "computed-key");
+    }
+    if (ts.isLabeledStatement(node)) add(node, `label '${node.label.text}': Espruino has no labels`, "label");
+    if (ts.isTaggedTemplateExpression(node)) add(node, "tagged template: Espruino has none", "tagged-template");
+    if (ts.isIdentifier(node) && node.text === "arguments" && !isPropertyName(node)) {
+      const fn = enclosingFunction(node);
+      if (fn !== undefined && ts.isArrowFunction(fn)) {
+        add(node, "`arguments` inside an arrow function: on Espruino it is the arrow's own (empty) arguments", "arrow-arguments");
+      }
+    }
+    if (ts.isIdentifier(node) && node.text === "of" && !isPropertyName(node)) {
+      add(node, "identifier 'of' is a reserved word on Espruino", "reserved-identifier");
+    }
+    if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword) {
+      const base = node.types[0].expression;
+      if (ts.isIdentifier(base) && ERROR_CLASSES.has(base.text) && !declared.has(base.text)) {
+        add(node, `class extends ${base.text}: Espruino fails on super() into a built-in error`, "extends-error");
+      }
     }
     if (profile === "client") {
       if (ts.isIdentifier(node) && MISSING_GLOBALS.has(node.text) && !declared.has(node.text)
@@ -223,8 +255,12 @@ export async function gate(entries = ENTRIES) {
     for (const p of scanBundle(plain.code, entry.profile)) problems.push(`${entry.name}: ${p}`);
     // runtimes.md: grep the minified bundle for `=class X` too (what actually ships).
     const minified = (await bundle(entry, true)).code;
-    for (const m of minified.matchAll(/=class [A-Za-z_$][\w$]*/g)) {
+    for (const m of minified.matchAll(/=class (?!extends\b)[A-Za-z_$][\w$]*/g)) {
       problems.push(`${entry.name}: minified bundle offset ${m.index}: '${m[0]}' named class expression [named-class-expression]`);
+    }
+    // The minifier picks new names: check them for Espruino's reserved words too.
+    for (const p of scanBundle(minified, "server").filter((x) => x.endsWith("[reserved-identifier]"))) {
+      problems.push(`${entry.name}: minified ${p}`);
     }
   }
   if (sources.size > 0) {

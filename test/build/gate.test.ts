@@ -49,6 +49,14 @@ t.test("client-profile built-in scan: statics and ES2015 methods", async (t) => 
   }
 });
 
+t.test("syntax esbuild passes through but Espruino refuses is caught in the bundle", async (t) => {
+  const problems = await build.gate([entry("syntax-passthrough")]);
+  for (const rule of ["computed-key", "label", "tagged-template", "arrow-arguments", "extends-error", "reserved-identifier"]) {
+    t.ok(problems.some((p) => p.endsWith(`[${rule}]`) && p.includes("syntax-passthrough.ts")), rule);
+  }
+  t.notOk(problems.some((p) => p.includes("named-class-expression")), "`=class extends` is not a named class");
+});
+
 t.test("a server-profile entry may use Map", async (t) => {
   t.same(await build.gate([entry("uses-map", "server")]), []);
 });
