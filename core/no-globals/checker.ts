@@ -73,15 +73,18 @@ interface Context {
   out: Violation[];
 }
 
-function createProgram(paths: string[]): { program: ts.Program; files: [string, ts.SourceFile][] } {
+/** Runs each rule over each file in one program; violations sorted by file and position. */
+function runRules(paths: string[], rules: ((ctx: Context) => void)[]): Violation[] {
   const program = ts.createProgram(paths.map((p) => resolve(p)), COMPILER_OPTIONS);
-  const files: [string, ts.SourceFile][] = [];
-  for (const p of paths) {
-    const source = program.getSourceFile(resolve(p));
-    if (source === undefined) throw new Error(`no-globals: cannot read ${p}`);
-    files.push([p, source]);
+  const checker = program.getTypeChecker();
+  const out: Violation[] = [];
+  for (const file of paths) {
+    const source = program.getSourceFile(resolve(file));
+    if (source === undefined) throw new Error(`no-globals: cannot read ${file}`);
+    const ctx: Context = { checker, source, file, out };
+    for (const rule of rules) rule(ctx);
   }
-  return { program, files };
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
 function report(ctx: Context, node: ts.Node, rule: string, message: string): void {
@@ -92,10 +95,6 @@ function report(ctx: Context, node: ts.Node, rule: string, message: string): voi
 /** Formats a violation as `file:line:col: message [rule]`. */
 export function formatViolation(v: Violation): string {
   return `${v.file}:${v.line}:${v.column}: ${v.message} [${v.rule}]`;
-}
-
-function sortViolations(out: Violation[]): Violation[] {
-  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
 function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
@@ -427,16 +426,7 @@ function checkGlobalsAndClasses(ctx: Context): void {
  * `paths` are .ts files; returns every violation, sorted by file and position.
  */
 export function checkFiles(paths: string[]): Violation[] {
-  const { program, files } = createProgram(paths);
-  const checker = program.getTypeChecker();
-  const out: Violation[] = [];
-  for (const [file, source] of files) {
-    const ctx: Context = { checker, source, file, out };
-    checkTopLevel(ctx);
-    checkImports(ctx);
-    checkGlobalsAndClasses(ctx);
-  }
-  return sortViolations(out);
+  return runRules(paths, [checkTopLevel, checkImports, checkGlobalsAndClasses]);
 }
 
 // ---------------------------------------------------------------------------
@@ -544,16 +534,7 @@ function checkClassFields(ctx: Context): void {
  * and class fields ("class-field").
  */
 export function checkEspruinoTraps(paths: string[]): Violation[] {
-  const { program, files } = createProgram(paths);
-  const checker = program.getTypeChecker();
-  const out: Violation[] = [];
-  for (const [file, source] of files) {
-    const ctx: Context = { checker, source, file, out };
-    checkLoopClosures(ctx);
-    checkUseBeforeDeclaration(ctx);
-    checkClassFields(ctx);
-  }
-  return sortViolations(out);
+  return runRules(paths, [checkLoopClosures, checkUseBeforeDeclaration, checkClassFields]);
 }
 
 /** `path` relative to `from` when it lies below it, else as is (for messages). */
