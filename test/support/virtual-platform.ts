@@ -154,3 +154,15 @@ export class VirtualPlatform implements Platform {
     return this.clock.runUntil(done, maxSteps);
   }
 }
+
+export {
+  VirtualNetwork,
+  VirtualHost,
+  isMulticastAddress,
+} from "./virtual-network.js";
+export type {
+  LinkOptions,
+  NetworkStats,
+  VirtualNetworkOptions,
+  VirtualPlatformOnNetworkOptions,
+} from "./virtual-network.js";
