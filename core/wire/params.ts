@@ -536,9 +536,14 @@ function walkMessage(d: Decoder, b: Uint8Array, s: number, e: number, depth: num
     fail(d, CAUSE_INVALID_VALUES, s, "bad message length in error cause", b.subarray(s, e), true);
     return false;
   }
-  const fixed = messageFixedLength(d.enrp_, b[s]);
+  let fixed = messageFixedLength(d.enrp_, b[s]);
   if (fixed < 0) {
-    return true; // unknown to us too: opaque
+    // Unknown to us too: an ASAP body is taken as parameters, an ENRP one
+    // (ids first, then who knows) as opaque, as Wireshark does.
+    if (d.enrp_) {
+      return true;
+    }
+    fixed = 0;
   }
   if (len < 4 + fixed) {
     fail(d, CAUSE_INVALID_VALUES, s, "truncated message in error cause", b.subarray(s, e), true);
