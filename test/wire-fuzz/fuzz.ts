@@ -1,0 +1,34 @@
+// Builds one fuzz test file's body: `inputs` seeded mutants of the corpus
+// (every message type), all properties asserted at the end. This module
+// holds no tests; fuzz-*.test.ts call it with their own seeds.
+import t from "tap";
+import { runFuzz } from "./run-fuzz.js";
+
+export function fuzzTest(name: string, seed: number, inputs: number): void {
+  t.test(name, async (t) => {
+    const report = runFuzz({
+      seed,
+      inputs,
+      sampleEvery: 64,
+      // Bounds that catch super-linear work, far above a normal decode (microseconds)
+      // so that GC pauses on a loaded machine cannot trip them.
+      maxInputMs: 100,
+      maxBatchMs: 5000,
+      maxTotalMs: 240_000,
+    });
+    const rejected = Object.entries(report.rejected)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+    t.comment(
+      `seed 0x${seed.toString(16)}: ${report.inputs} inputs in ${(report.totalMs / 1000).toFixed(1)} s; ` +
+        `accepted ${report.accepted} (${report.acceptedWithProblems} with problems); rejected ${report.inputs - report.accepted}: ${rejected}; ` +
+        `max sampled input ${report.maxInputMs.toFixed(2)} ms, max batch of 1024 ${report.maxBatchMs.toFixed(0)} ms`,
+    );
+    t.equal(report.truncated, false, "finished within the time cap");
+    t.equal(report.inputs, inputs, "ran every input");
+    t.equal(report.failureCount, 0, "no property failed");
+    t.same(report.failures, [], "first failures (kind, protocol, input hex, detail)");
+    t.ok(report.accepted > inputs / 100, "a fair share of mutants is still accepted (the fuzzer reaches deep code)");
+  });
+}
