@@ -429,6 +429,9 @@ t.test("operation errors and error causes", async (t) => {
   rejects(t, "asap", asapMsg(14, "000c 000c 0002 0007 050000 00"), { cause: INVALID, offset: 12, reason: "truncated message in error cause" });
   // A carried message of a known type is walked: its parameters must be framed.
   rejects(t, "asap", asapMsg(14, "000c 0014 0002 0010 05 00 000c 0009 0009 6563686f"), { cause: INVALID, offset: 16, reason: "parameter length exceeds its container" });
+  // Unknown carried types: an ASAP body is walked as parameters, an ENRP body is opaque (as Wireshark).
+  rejects(t, "asap", asapMsg(14, "000c 0010 0002 000c 20 00 0008 01020304"), { cause: INVALID, offset: 16, reason: "parameter length exceeds its container" });
+  accepts(t, "enrp", enrpMsg(10, "000c 0014 0002 0010 20 00 000c a0000001 01020304"));
   // Cause 0x3 with a parameter that does not decode is still accepted (best effort).
   const d = W.createDecoder();
   const m = accepts(t, "asap", asapMsg(14, "000c 0010 0003 000c 0008 0008 12345678"), d);
