@@ -2,8 +2,9 @@
 // ASAP/ENRP codec on two representative messages.
 //
 // Method.
-// - Rate: after a warm-up (so the code is optimised), each operation runs in
-//   batches of 1024 for S seconds; the clock is read once per batch.
+// - Rate: in this process, with Node's default heap settings. After a
+//   warm-up (so the code is optimised), each operation runs in batches of
+//   1024 for S seconds; the clock is read once per batch.
 //   messages/s = operations / elapsed time.
 // - Allocation: the benchmark re-executes itself in a child Node process
 //   with --expose-gc and a fixed 64 MB young generation
@@ -36,7 +37,7 @@ const TARGET_RATE = 1_000_000;
 const TARGET_ENCODE_BYTES = 0;
 
 const METHOD =
-  "rate: batches of 1024 ops for S seconds after warm-up; allocation: child node with --expose-gc and a 64 MB young generation, " +
+  "rate: default node flags, batches of 1024 ops for S seconds after warm-up; allocation: child node with --expose-gc and a 64 MB young generation, " +
   "heapUsed delta over N ops after gc(), retried with N/2 if a GC was observed (perf_hooks 'gc'), minus the delta of an empty loop, lower of two windows";
 
 const HELP = `Usage: rserpool bench wire [--json] [--seconds S]
@@ -180,7 +181,45 @@ function parseArgs(args: string[]): { json: boolean; seconds: number; help: bool
   return { json, seconds, help };
 }
 
-async function measure(seconds: number): Promise<CaseResult[]> {
+interface Prepared {
+  name: string;
+  bytes: number;
+  decodeOp: Op;
+  encodeOp: Op;
+}
+
+function prepare(): Prepared[] {
+  return BENCH_MESSAGES.map((sample) => {
+    const message: AsapMessage = asapFromJson(sample.json);
+    const writer = createWriter(256);
+    const encoded = encodeAsap(writer, message).slice();
+    const decoder = createDecoder();
+    if (decodeAsap(decoder, encoded, 0, encoded.length) === null) {
+      throw new Error(`${sample.name}: the codec rejects its own encoding: ${decoder.error!.reason}`);
+    }
+    const box: { kept: AsapMessage | null } = { kept: null };
+    return {
+      name: sample.name,
+      bytes: encoded.length,
+      // The decoded message is stored outside the closure so that escape
+      // analysis cannot remove its allocation (a real caller keeps it).
+      decodeOp: () => {
+        const m = decodeAsap(decoder, encoded, 0, encoded.length);
+        box.kept = m;
+        return m === null ? 0 : m.type;
+      },
+      encodeOp: () => encodeAsap(writer, message).length,
+    };
+  });
+}
+
+interface Allocation {
+  decode: { perMessage: number | null; n: number };
+  encode: { perMessage: number | null; n: number };
+}
+
+/** In the child: allocation per operation for every case. */
+async function measureAllocations(): Promise<Allocation[]> {
   const g = (globalThis as { gc?: () => void }).gc!;
   let gcs = 0;
   const observer = new PerformanceObserver((list) => {
@@ -188,36 +227,31 @@ async function measure(seconds: number): Promise<CaseResult[]> {
   });
   observer.observe({ entryTypes: ["gc"] });
   const gcCount = () => gcs;
-  const results: CaseResult[] = [];
+  const out: Allocation[] = [];
   try {
-    for (const sample of BENCH_MESSAGES) {
-      const message: AsapMessage = asapFromJson(sample.json);
-      const writer = createWriter(256);
-      const encoded = encodeAsap(writer, message).slice();
-      const decoder = createDecoder();
-      if (decodeAsap(decoder, encoded, 0, encoded.length) === null) {
-        throw new Error(`${sample.name}: the codec rejects its own encoding: ${decoder.error!.reason}`);
-      }
-      const decodeOp: Op = () => {
-        const m = decodeAsap(decoder, encoded, 0, encoded.length);
-        return m === null ? 0 : m.type;
-      };
-      const encodeOp: Op = () => encodeAsap(writer, message).length;
-      const decodeRate = measureRate(decodeOp, seconds);
-      const encodeRate = measureRate(encodeOp, seconds);
-      const decodeAlloc = await measureAllocation(decodeOp, g, gcCount);
-      const encodeAlloc = await measureAllocation(encodeOp, g, gcCount);
-      results.push({
-        case: sample.name,
-        bytes: encoded.length,
-        decode: { messagesPerSecond: Math.round(decodeRate), bytesAllocatedPerMessage: decodeAlloc.perMessage, allocationWindow: decodeAlloc.n },
-        encode: { messagesPerSecond: Math.round(encodeRate), bytesAllocatedPerMessage: encodeAlloc.perMessage, allocationWindow: encodeAlloc.n },
-      });
+    for (const c of prepare()) {
+      // Warm up first, so that the windows measure optimised code.
+      measureRate(c.decodeOp, 0.2);
+      measureRate(c.encodeOp, 0.2);
+      out.push({ decode: await measureAllocation(c.decodeOp, g, gcCount), encode: await measureAllocation(c.encodeOp, g, gcCount) });
     }
   } finally {
     observer.disconnect();
   }
-  return results;
+  return out;
+}
+
+/** In the parent (default Node flags): rates, then allocation from the child. */
+function measure(seconds: number, allocations: Allocation[]): CaseResult[] {
+  return prepare().map((c, i) => {
+    const a = allocations[i];
+    return {
+      case: c.name,
+      bytes: c.bytes,
+      decode: { messagesPerSecond: Math.round(measureRate(c.decodeOp, seconds)), bytesAllocatedPerMessage: a.decode.perMessage, allocationWindow: a.decode.n },
+      encode: { messagesPerSecond: Math.round(measureRate(c.encodeOp, seconds)), bytesAllocatedPerMessage: a.encode.perMessage, allocationWindow: a.encode.n },
+    };
+  });
 }
 
 function meetsTargets(results: CaseResult[]): boolean {
@@ -254,30 +288,34 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (process.env[CHILD_ENV] !== "1") {
-    // Re-execute with an exposed gc() and a fixed young generation (see top).
-    const child = spawnSync(process.execPath, [...CHILD_FLAGS, BIN, "bench", "wire", ...args], {
-      stdio: "inherit",
-      env: { ...process.env, [CHILD_ENV]: "1" },
-    });
-    if (child.error) {
-      process.stderr.write(`rserpool bench wire: cannot start the measuring process: ${child.error.message}\n`);
+  if (process.env[CHILD_ENV] === "1") {
+    if (typeof (globalThis as { gc?: unknown }).gc !== "function") {
+      process.stderr.write("rserpool bench wire: gc() is not exposed in the measuring process\n");
       return 1;
     }
-    return child.status === null ? 1 : child.status;
+    process.stdout.write(JSON.stringify(await measureAllocations()) + "\n");
+    return 0;
   }
-  if (typeof (globalThis as { gc?: unknown }).gc !== "function") {
-    process.stderr.write("rserpool bench wire: gc() is not exposed in the measuring process\n");
+  // Allocation: a child with an exposed gc() and a fixed young generation (see top).
+  const child = spawnSync(process.execPath, [...CHILD_FLAGS, BIN, "bench", "wire"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, [CHILD_ENV]: "1" },
+  });
+  if (child.error || child.status !== 0) {
+    process.stderr.write(`rserpool bench wire: the allocation child failed: ${child.error ? child.error.message : `status ${child.status}`}\n`);
     return 1;
   }
-  const results = await measure(opts.seconds);
+  const allocations = JSON.parse(child.stdout) as Allocation[];
+  // Rates: in this process, with Node's default heap settings.
+  const results = measure(opts.seconds, allocations);
   if (opts.json) {
     const doc = {
       bench: "wire",
       node: process.version,
       secondsPerOperation: opts.seconds,
       method: METHOD,
-      nodeFlags: CHILD_FLAGS,
+      allocationChildFlags: CHILD_FLAGS,
       results,
       targets: { messagesPerSecond: TARGET_RATE, encodeBytesPerMessage: TARGET_ENCODE_BYTES },
       targetsMet: meetsTargets(results),

@@ -295,3 +295,35 @@ t.test("--help and usage errors", async (t) => {
   const top = spawnSync(process.execPath, [BIN, "--help"], { encoding: "utf8" });
   t.match(top.stdout, /\n {2}wire +decode\/encode ASAP and ENRP messages/);
 });
+
+t.test("decode: non-fatal deviations are listed as problems; encode writes the clean form", async (t) => {
+  const input = [
+    "asap 050000100009000b4563686f506f6fff", // pool handle "EchoPoo" with a non-zero pad byte
+    "asap 05000014000900084563686fc0300008deadbeef", // unknown 0x0030 with skip-and-report bits
+    "asap 05000014000900084563686f80300008deadbeef", // the same with skip bits
+  ];
+  const r = wire("decode", input.join("\n") + "\n");
+  t.equal(r.status, 0);
+  const out = lines(r.stdout).map((l) => JSON.parse(l) as JsonObject);
+  t.same(out.map((o) => o.problems), [
+    [{ offset: 15, reason: "non-zero padding", cause: 0, info: null }],
+    [{ offset: 12, reason: "unrecognized parameter skipped and reported", cause: 1, info: "c0300008deadbeef" }],
+    [{ offset: 12, reason: "unrecognized parameter skipped", cause: 0, info: null }],
+  ]);
+  const again = wire("encode", r.stdout);
+  t.same(lines(again.stdout), ["asap 050000100009000b4563686f506f6f00", "asap 0500000c000900084563686f", "asap 0500000c000900084563686f"]);
+});
+
+t.test(
+  "decode|encode keeps an Operation Error whose length stops inside its last cause's padding",
+  { todo: "codec: such a length is accepted with no Problem but re-encoded with the padding counted (reported)" },
+  async (t) => {
+    // rsplib-style: Operation Error length 17 = 4 + cause of 13 bytes; the cause's 3 padding bytes are outside it.
+    const hexLine = "asap 0e000018000c00110001000d7f0100090102030405000000";
+    const o = decodeOne(hexLine);
+    t.equal(o.ok, true);
+    t.same(o.problems, [], "decoded as clean");
+    const again = wire("encode", JSON.stringify(o) + "\n");
+    t.equal(lines(again.stdout)[0], hexLine, "so decode | encode must give the same bytes");
+  },
+);

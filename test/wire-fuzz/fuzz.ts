@@ -4,7 +4,10 @@
 import t from "tap";
 import { runFuzz } from "./run-fuzz.js";
 
-export function fuzzTest(name: string, seed: number, inputs: number): void {
+/** WIRE_FUZZ_INPUTS=n overrides the per-file count (for long local runs). */
+export function fuzzTest(name: string, seed: number, defaultInputs: number): void {
+  const override = Number(process.env.WIRE_FUZZ_INPUTS);
+  const inputs = Number.isInteger(override) && override > 0 ? override : defaultInputs;
   t.test(name, async (t) => {
     const report = runFuzz({
       seed,
@@ -14,7 +17,7 @@ export function fuzzTest(name: string, seed: number, inputs: number): void {
       // so that GC pauses on a loaded machine cannot trip them.
       maxInputMs: 100,
       maxBatchMs: 5000,
-      maxTotalMs: 240_000,
+      maxTotalMs: 240_000 * Math.max(1, inputs / defaultInputs),
     });
     const rejected = Object.entries(report.rejected)
       .sort((a, b) => b[1] - a[1])
