@@ -148,6 +148,8 @@ export function tlvBytes(b: Uint8Array, p: number): Uint8Array {
 // What a framing check is about, for its error text.
 export const FRAME_PARAMETER = 0;
 export const FRAME_CAUSE = 1;
+/** The one TLV an error cause carries: it ends the cause, whose padding it shares. */
+export const FRAME_CAUSE_INFO = 2;
 
 /**
  * Checks the framing of the TLV (parameter or error cause) at p inside a
@@ -201,7 +203,13 @@ export function checkTlv(d: Decoder, b: Uint8Array, p: number, end: number, endP
         true
       );
     }
-    // Shared with the container's padding, which its parent checks.
+    // Shared with the container's padding, which its parent checks. That is
+    // right for a cause's carried TLV; a parameter container should count its
+    // last parameter's padding (RFC 5354 s2), which rsplib does not: accepted,
+    // but a deviation we re-encode differently.
+    if (what !== FRAME_CAUSE_INFO) {
+      problem(d, end, "container length excludes its last parameter's padding", CAUSE_UNSPECIFIED, null);
+    }
     padEnd = end;
   }
   let i = p + len;

@@ -58,6 +58,7 @@ import {
 import {
   after,
   checkTlv,
+  FRAME_CAUSE_INFO,
   fail,
   FRAME_CAUSE,
   FRAME_PARAMETER,
@@ -587,7 +588,7 @@ function decodeCause(d: Decoder, b: Uint8Array, q: number, len: number, depth: n
   // Exactly one TLV; its padding may be the cause's own.
   const s = q + 4;
   const e = q + len;
-  const tlen = checkTlv(d, b, s, e, q + ((len + 3) & ~3), FRAME_PARAMETER);
+  const tlen = checkTlv(d, b, s, e, q + ((len + 3) & ~3), FRAME_CAUSE_INFO);
   if (tlen < 0) {
     return null;
   }
