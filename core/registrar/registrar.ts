@@ -504,7 +504,10 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
         if (k > MAX_ITEMS) k = MAX_ITEMS;
         n = hs.resolvePool(pool, k, refs, config.maxIncrement);
         while (records.length < n) records.push(newPoolElementRecord());
-        for (let i = 0; i < n; i++) hs.readPoolElement(refs[i], records[i]);
+        for (let i = 0; i < n; i++) {
+          hs.readPoolElement(refs[i], records[i]);
+          records[i].element.asapTransport = null; // ENRP-only (RFC 5354 s3.10)
+        }
       }
     }
     resolution.poolHandle = handle;
