@@ -359,6 +359,12 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
   function sendError(association: number, stream: number, causes: ErrorCause[]): void {
     const message = newAsapMessage(ASAP_ERROR);
     message.error = newOperationError(causes);
+    const bytes = encodeAsap(writer, message);
+    if (decodeAsap(decoder, bytes, 0, bytes.length) === null) {
+      // The offending bytes are too broken to carry as a parameter (RFC 5354
+      // s3.12): an ERROR must itself be well-formed, so send the causes bare.
+      for (let i = 0; i < causes.length; i++) causes[i].info = new Uint8Array(0);
+    }
     send(association, stream, message);
     statistics.errorsSent++;
   }
