@@ -26,7 +26,6 @@ import {
 import type { Registrar, RegistrarExtension } from "../../core/registrar/index.js";
 import {
   OFFSETS,
-  bytesOf,
   causes,
   deregistration,
   identifiers,
@@ -56,15 +55,14 @@ class RecordingExtension implements RegistrarExtension {
   }
   handleUpdate(_now: number, action: number, ref: number): void {
     const hs = this.registrar().handlespace;
-    const record = { element: null as unknown, asap: [] as string[] };
     const transport = { type: 0, port: 0, transportUse: 0, serviceCode: 0, addresses: [] as Uint8Array[] };
-    if (hs.readAsapTransport(ref, transport, { v4: [], v6: [] })) record.asap = transport.addresses.map(formatAddress);
+    const asap = hs.readAsapTransport(ref, transport, { v4: [], v6: [] }) ? transport.addresses.map(formatAddress) : [];
     this.updates.push({
       action,
       identifier: hs.getIdentifier(ref),
       handle: Array.from(hs.getPoolHandle(ref)),
       home: hs.getHomeRegistrar(ref),
-      asap: record.asap,
+      asap,
     });
   }
   handleAssociationUp(_now: number, association: number): void {
@@ -187,7 +185,11 @@ t.test("peers remove only their own PEs", async (t) => {
   s.server.driver.afterCommand();
   t.same(s.server.events.filter((e) => e.kind === EVENT_REMOVED).map((e) => [e.identifier, e.cause]), [[2, REMOVED_BY_PEER]]);
   t.equal(registrar.handlespace.count, 1);
-  t.equal(registrar.pollTimeout() >= 0, true, "life -1 (infinite) sets no expiry, the keep-alive is still due");
+  const forever = newPoolElement(3, 0xbeef, -1, sctpTransport(["192.0.2.10"]), policy(), sctpTransport(["192.0.2.10"]));
+  registrar.addPeerPoolElement(s.network.now, text("Pool"), forever, 0xbeef, 0);
+  const hs = registrar.handlespace;
+  t.equal(hs.getDeadline(hs.find(text("Pool"), 3)), -1, "life -1 (infinite): no expiry");
+  t.ok(hs.getDeadline(hs.find(text("Pool"), 1)) > s.network.now, "our own PE keeps its keep-alive deadline");
 });
 
 t.test("a PE whose home registrar died re-registers here and becomes ours", async (t) => {
@@ -257,7 +259,7 @@ t.test("stop closes every association and removes only owned PEs", async (t) => 
   pu.run((x) => (c = x.connect(["10.0.0.1"], 3863)));
   s.settle();
   t.equal(pu.client.up.has(c), false, "the listener is gone");
-  void b;
+  t.equal(pu.client.up.has(b), false);
 });
 
 t.test("an extension can hold back the start-up (mentor phase) and the announces", async (t) => {
@@ -314,5 +316,4 @@ t.test("announces without configured addresses carry the id only (as rsplib)", a
   s.network.advance(1500);
   t.same(listener.client.datagrams[0].message?.transports, []);
   t.ok(s.server.events.some((e) => e.kind === EVENT_STARTED));
-  void bytesOf;
 });

@@ -193,3 +193,21 @@ t.test("idle associations are closed after the autoclose timeout", async (t) => 
   t.equal(pe.client.downs.length, 0, "the PE with keep-alive traffic stays");
   t.ok(s.server.events.some((e) => e.kind === EVENT_ASSOCIATION_ENDED && e.cause === CLOSED_IDLE));
 });
+
+t.test("keep-alives for more PEs than the transmit queue holds are all sent", async (t) => {
+  const s = scenario({ transmitQueueCapacity: 16, maxPoolElementsPerAssociation: 64 });
+  const pe = s.party("pe", ["10.0.0.2"]);
+  const a = s.attach(pe);
+  pe.client.autoAck.add(a);
+  pe.run((c) => {
+    for (let id = 1; id <= 40; id++) c.sendMessage(a, registration("Pool", id, ["10.0.0.2"]));
+  });
+  s.settle();
+  t.equal(s.server.registrar.handlespace.count, 40);
+  s.network.advance(5100);
+  t.equal(pe.client.keepAlivesSeen, 40, "one keep-alive per PE, in several rounds");
+  s.network.advance(30000);
+  t.equal(s.server.registrar.handlespace.count, 40, "every PE answered and stays");
+  t.equal(pe.client.downs.length, 0);
+  t.equal(s.server.registrar.statistics.droppedTransmits, 0, "nothing was dropped");
+});
