@@ -23,7 +23,7 @@ export const SCOPE_GLOBAL = 4;
 export interface RegistrarConfig {
   /** Fills its argument with random bytes (Platform.random). Required. */
   random: ((into: Uint8Array) => void) | null;
-  /** Registrar identifier; 0 = random non-zero 32-bit (rsplib -identifier; RFC 5353 s3.1 says random too). */
+  /** Registrar identifier; 0 = random non-zero 32-bit (rsplib -identifier). */
   identifier: number;
 
   /** ASAP endpoint (rsplib -asap). rsplib "auto" binds a random port; we use the IANA port. */

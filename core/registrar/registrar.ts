@@ -104,7 +104,7 @@ export const EVENT_RATE_LIMITED = 12;
 export const REMOVED_KEEP_ALIVE_TIMEOUT = 1;
 export const REMOVED_ASSOCIATION_DOWN = 2;
 export const REMOVED_UNREACHABLE = 3;
-/** A peer-owned PE's registration life ran out (RFC 5353 s3.x, non-home registrar). */
+/** A peer-owned PE's registration life ran out (RFC 5353: non-home registrars expire PEs). */
 export const REMOVED_EXPIRED = 4;
 export const REMOVED_STOPPED = 5;
 /** removePeerPoolElement (ENRP DEL_PE). */
@@ -408,7 +408,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
 
   // ---- requests ----------------------------------------------------------
 
-  /** RFC 5352 s3.1-3.3 plus RFC 5355 anti-spoofing. */
+  /** RFC 5352 s3.1 (registrar side) plus RFC 5355 anti-spoofing. */
   function register(now: number, association: number, state: AssociationState, stream: number, m: AsapMessage): void {
     const handle = m.poolHandle as Uint8Array;
     const pe = m.poolElements[0];
@@ -420,7 +420,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
       const transport = pe.userTransport;
       filterAddresses(transport.addresses, state.addresses, minScope, noIPv6, kept, filtered);
       if (kept.length === 0) {
-        // Addresses the association does not use may be spoofed (RFC 5355 s3.1):
+        // Addresses the association does not use may be spoofed (RFC 5355 s3):
         // a security rejection; usable-looking but below the minimum scope: invalid.
         cause = filtered.foreign > 0 ? CAUSE_REJECTED_SECURITY : CAUSE_INVALID_VALUES;
       } else {
@@ -468,7 +468,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
     if (extension !== null) extension.handleUpdate(now, UPDATE_ACTION_ADD_PE, hs.lastRef);
   }
 
-  /** RFC 5352 s3.3; idempotent. Only the registering association may deregister (RFC 5355 s3.2). */
+  /** RFC 5352 s3.2; idempotent. Only the registering association may deregister (RFC 5355 s3). */
   function deregister(now: number, association: number, stream: number, m: AsapMessage): void {
     const handle = m.poolHandle as Uint8Array;
     const id = m.peIdentifier as number;
@@ -492,7 +492,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
     send(association, stream, response);
   }
 
-  /** RFC 5352 s3.5 (and rsplib's Handle Resolution Option): allocates nothing. */
+  /** RFC 5352 s3.3 (and rsplib's Handle Resolution Option; absent or 0 = the configured default): allocates nothing. */
   function resolve(now: number, association: number, state: AssociationState, stream: number, handle: Uint8Array, items: number): void {
     statistics.handleResolutions++;
     let cause = 0;
@@ -504,7 +504,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
     } else {
       const pool = hs.findPool(handle);
       if (pool < 0) {
-        cause = CAUSE_UNKNOWN_POOL_HANDLE; // RFC 5352 s3.5
+        cause = CAUSE_UNKNOWN_POOL_HANDLE; // RFC 5352 s3.3
       } else {
         let k = items <= 0 ? config.maxHandleResolutionItems : items;
         if (k > MAX_ITEMS) k = MAX_ITEMS;

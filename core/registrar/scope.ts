@@ -1,4 +1,4 @@
-// Address scopes and the anti-spoofing filter (RFC 5355 s3.1/s4; rsplib
+// Address scopes and the anti-spoofing filter (RFC 5355 s3; rsplib
 // registrarHandleASAPRegistration): a PE may register only transport
 // addresses its association to us actually uses, and only addresses of at
 // least the configured scope (loopback < link-local < site-local < global).
