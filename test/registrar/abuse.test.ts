@@ -26,7 +26,7 @@ import {
   EVENT_ASSOCIATION_ENDED,
   EVENT_RATE_LIMITED,
 } from "../../core/registrar/index.js";
-import { causes, identifiers, registration, resolution, scenario, text, unreachable } from "./fixture.js";
+import { OFFSETS, causes, identifiers, registration, resolution, scenario, text, unreachable } from "./fixture.js";
 
 function tlv(type: number, value: number[]): number[] {
   const length = 4 + value.length;
@@ -258,8 +258,8 @@ t.test("a resolution flood from one association is throttled while another PU is
   t.ok(servedLater >= 100 && servedLater <= 103, `one second later about 100 more are served (${servedLater})`);
 });
 
-t.test("unreachable reports over the rate limit are ignored", async (t) => {
-  const s = scenario({ maxEndpointUnreachableRate: 1, endpointUnreachableBurst: 2, maxBadPeReports: 3 });
+for (const offset of OFFSETS) t.test(`unreachable reports over the rate limit are ignored (offset ${offset})`, async (t) => {
+  const s = scenario({ maxEndpointUnreachableRate: 1, endpointUnreachableBurst: 2, maxBadPeReports: 3 }, offset);
   const pe = s.party("pe", ["10.0.0.2"]);
   const pu = s.party("pu", ["10.0.0.3"]);
   const a = s.attach(pe);
