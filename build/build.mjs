@@ -1,0 +1,312 @@
+// Bundles the core entry points with esbuild.
+//
+//   node build/build.mjs           write build/out/<name>.min.js for every entry
+//   node build/build.mjs --gate    build every entry in memory and refuse what
+//                                  Espruino cannot run (runtimes.md "esbuild as a
+//                                  compile-time gate" and "Three Espruino traps")
+//   --entry name=path[:profile]    replace the table by one entry (tests, experiments)
+//
+// Each bundle is an IIFE with global name RSP, built for ES2015 with every
+// feature Espruino cannot parse marked unsupported, so esbuild fails instead
+// of emitting it. The gate adds what esbuild cannot see: in the output, named
+// class expressions, computed keys, labels, tagged templates, `arguments` in
+// arrows, `extends Error`, the identifier `of`; in the bundled sources (TS
+// AST, core/no-globals/checker.ts) closures over a for-loop `let`, use of a
+// function before its declaration, class fields; and for "client" profile
+// entries the built-ins Espruino lacks.
+import * as esbuild from "esbuild";
+import ts from "typescript";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const OUT_DIR = join(ROOT, "build", "out");
+
+// One line per shipped bundle. profile "client": runs on Espruino, only ES5
+// built-ins plus typed arrays, DataView and Promise; "server": Node/QuickJS
+// targets (registrar, handlespace) that may use Map.
+export const ENTRIES = [
+  { name: "wire", entry: "core/wire/index.ts", profile: "client" },
+];
+
+// runtimes.md: esbuild cannot lower these, so marking them unsupported makes
+// the build fail on anything Espruino cannot parse.
+export const ESPRUINO_SUPPORTED = Object.freeze({
+  "default-argument": false, "destructuring": false, "rest-argument": false, "array-spread": false,
+  "for-of": false, "generator": false, "async-await": false, "async-generator": false,
+  "for-await": false, "bigint": false, "exponent-operator": false, "optional-chain": false,
+  "nullish-coalescing": false, "class-field": false, "class-static-field": false,
+  "optional-catch-binding": false, "logical-assignment": false, "object-rest-spread": false,
+  "class-private-field": false, "class-private-method": false, "class-private-accessor": false,
+  "class-static-blocks": false,
+});
+
+// Globals Espruino does not have (runtimes.md "Espruino", Features.md).
+const MISSING_GLOBALS = new Set([
+  "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "FinalizationRegistry", "Symbol", "Proxy",
+  "Reflect", "BigInt", "BigInt64Array", "BigUint64Array", "TextEncoder", "TextDecoder",
+  "SharedArrayBuffer", "Atomics", "RangeError", "AggregateError", "structuredClone",
+  "queueMicrotask",
+]);
+// Static members Espruino lacks, by object.
+const TYPED_ARRAYS = ["Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array",
+  "Float32Array", "Float64Array", "Uint8ClampedArray"];
+const MISSING_STATICS = new Map([
+  ["Array", ["from", "of"]],
+  ["Number", ["isInteger", "isFinite", "isNaN", "isSafeInteger", "MAX_SAFE_INTEGER", "MIN_SAFE_INTEGER",
+    "EPSILON", "parseInt", "parseFloat"]],
+  ["Math", ["imul", "trunc", "clz32", "log2", "log10", "sign", "fround", "hypot", "cbrt", "expm1", "log1p"]],
+  ["Object", ["freeze", "seal", "is", "isFrozen", "isSealed", "preventExtensions", "fromEntries",
+    "getOwnPropertySymbols"]],
+  ["String", ["raw", "fromCodePoint"]],
+  ["ArrayBuffer", ["isView"]],
+  ["Promise", ["race", "allSettled", "any"]],
+  ...TYPED_ARRAYS.map((name) => [name, ["from", "of"]]),
+]);
+// ES2015+ prototype methods that only Espruino builds with spare flash have
+// ("Official" features): flagged when called as methods.
+const MISSING_METHODS = new Set([
+  "includes", "padStart", "padEnd", "startsWith", "endsWith", "repeat", "find", "findIndex",
+  "findLast", "findLastIndex", "codePointAt", "normalize", "trimStart", "trimEnd", "flat", "flatMap",
+  "at", "replaceAll", "matchAll", "copyWithin",
+]);
+
+/** esbuild options shared by the artifact build and the gate. */
+function options(entry, minify) {
+  return {
+    absWorkingDir: ROOT,
+    entryPoints: [entry.entry],
+    bundle: true,
+    format: "iife",
+    globalName: "RSP",
+    platform: "neutral",
+    target: "es2015",
+    supported: { ...ESPRUINO_SUPPORTED },
+    minify,
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    legalComments: "none",
+  };
+}
+
+/** Bundles one entry; returns {code, inputs, warnings}; throws esbuild's failure (with .errors). */
+export async function bundle(entry, minify) {
+  const result = await esbuild.build(options(entry, minify));
+  return {
+    code: result.outputFiles[0].text,
+    inputs: Object.keys(result.metafile.inputs),
+    warnings: result.warnings,
+  };
+}
+
+function formatMessage(m, rule) {
+  const loc = m.location;
+  const where = loc ? `${loc.file}:${loc.line}:${loc.column + 1}: ` : "";
+  return `${where}${m.text} [${rule}]`;
+}
+
+/** Parses `name=path[:profile]`. */
+export function parseEntry(spec) {
+  const m = /^([^=]+)=([^:]+)(?::(client|server))?$/.exec(spec);
+  if (m === null) throw new Error(`bad --entry '${spec}' (want name=path[:client|server])`);
+  return { name: m[1], entry: m[2], profile: m[3] ?? "client" };
+}
+
+/** Writes build/out/<name>.min.js for each entry; returns the written paths. */
+export async function buildAll(entries = ENTRIES, outDir = OUT_DIR) {
+  mkdirSync(outDir, { recursive: true });
+  const written = [];
+  for (const entry of entries) {
+    const { code, warnings } = await bundle(entry, true);
+    for (const w of warnings) process.stderr.write(`build: ${entry.name}: warning: ${formatMessage(w, "esbuild")}\n`);
+    const file = join(outDir, `${entry.name}.min.js`);
+    writeFileSync(file, code);
+    written.push(file);
+  }
+  return written;
+}
+
+/** 1-based line of `pos` in `code`, and the nearest esbuild `// path` module comment above it. */
+function bundleLocation(code, pos) {
+  const before = code.slice(0, pos);
+  const line = before.split("\n").length;
+  const modules = [...before.matchAll(/^\s*\/\/ (\S+\.[cm]?[jt]sx?)$/gm)];
+  const from = modules.length > 0 ? modules[modules.length - 1][1] : "esbuild runtime";
+  return `bundle line ${line} (from ${from})`;
+}
+
+function isDeclarationName(id) {
+  const p = id.parent;
+  return (ts.isVariableDeclaration(p) || ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p)
+    || ts.isParameter(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) || ts.isBindingElement(p))
+    && p.name === id;
+}
+
+function isPropertyName(id) {
+  const p = id.parent;
+  if (ts.isPropertyAccessExpression(p) && p.name === id) return true;
+  if ((ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p)
+    || ts.isSetAccessorDeclaration(p) || ts.isPropertyDeclaration(p)) && p.name === id) return true;
+  if (ts.isBindingElement(p) && p.propertyName === id) return true;
+  return (ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p)) && p.label === id;
+}
+
+const ERROR_CLASSES = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError"]);
+
+/** The nearest enclosing function-like node, or undefined at the top. */
+function enclosingFunction(node) {
+  for (let n = node.parent; n !== undefined; n = n.parent) if (ts.isFunctionLike(n)) return n;
+  return undefined;
+}
+
+/**
+ * Scans a bundle for syntax Espruino parses differently or not at all and
+ * esbuild passes through: named class expressions, computed keys, labels,
+ * tagged templates, `arguments` in an arrow, `extends Error`, identifiers
+ * Espruino reserves (`of`); for the client profile also the built-ins
+ * Espruino lacks. Returns problem lines.
+ */
+export function scanBundle(code, profile) {
+  const source = ts.createSourceFile("bundle.js", code, ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS);
+  const declared = new Set();
+  const collect = (node) => {
+    if (ts.isIdentifier(node) && isDeclarationName(node)) declared.add(node.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(source);
+  const problems = [];
+  const add = (node, message, rule) => problems.push(`${bundleLocation(code, node.getStart(source))}: ${message} [${rule}]`);
+  const visit = (node) => {
+    if (ts.isClassExpression(node) && node.name !== undefined) {
+      add(node, `named class expression 'class ${node.name.text}': Espruino does not bind the name inside it (use a class declaration without self-reference, or \`new this()\`)`, "named-class-expression");
+    }
+    if (ts.isComputedPropertyName(node)) {
+      add(node, "computed property key: Espruino does not parse `{[k]: v}`", "computed-key");
+    }
+    if (ts.isLabeledStatement(node)) add(node, `label '${node.label.text}': Espruino has no labels`, "label");
+    if (ts.isTaggedTemplateExpression(node)) add(node, "tagged template: Espruino has none", "tagged-template");
+    if (ts.isIdentifier(node) && node.text === "arguments" && !isPropertyName(node)) {
+      const fn = enclosingFunction(node);
+      if (fn !== undefined && ts.isArrowFunction(fn)) {
+        add(node, "`arguments` inside an arrow function: on Espruino it is the arrow's own (empty) arguments", "arrow-arguments");
+      }
+    }
+    if (ts.isIdentifier(node) && node.text === "of" && !isPropertyName(node)) {
+      add(node, "identifier 'of' is a reserved word on Espruino", "reserved-identifier");
+    }
+    if (ts.isHeritageClause(node) && node.token === ts.SyntaxKind.ExtendsKeyword) {
+      const base = node.types[0].expression;
+      if (ts.isIdentifier(base) && ERROR_CLASSES.has(base.text) && !declared.has(base.text)) {
+        add(node, `class extends ${base.text}: Espruino fails on super() into a built-in error`, "extends-error");
+      }
+    }
+    if (profile === "client") {
+      if (ts.isIdentifier(node) && MISSING_GLOBALS.has(node.text) && !declared.has(node.text)
+        && !isPropertyName(node) && !isDeclarationName(node)) {
+        add(node, `'${node.text}' is not available on Espruino (client profile)`, "espruino-builtin");
+      }
+      if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && !declared.has(node.expression.text)) {
+        const members = MISSING_STATICS.get(node.expression.text);
+        if (members !== undefined && members.includes(node.name.text)) {
+          add(node, `'${node.expression.text}.${node.name.text}' is not available on Espruino (client profile)`, "espruino-builtin");
+        }
+      }
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)
+        && MISSING_METHODS.has(node.expression.name.text)) {
+        add(node, `'.${node.expression.name.text}()' is missing on small Espruino builds (client profile: ES5 built-ins only)`, "espruino-builtin");
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return problems;
+}
+
+async function loadChecker() {
+  const url = pathToFileURL(join(ROOT, "dist", "core", "no-globals", "checker.js"));
+  try {
+    return await import(url.href);
+  } catch (err) {
+    throw new Error(`gate: cannot load ${fileURLToPath(url)} (run \`tsc -p tsconfig.json\` first): ${err.message}`);
+  }
+}
+
+/**
+ * The Espruino gate over the given entries. Returns problem lines
+ * ("<entry>: <where>: <message> [rule]"); empty when every entry passes.
+ */
+export async function gate(entries = ENTRIES) {
+  const problems = [];
+  const sources = new Set();
+  for (const entry of entries) {
+    let plain;
+    try {
+      plain = await bundle(entry, false);
+    } catch (err) {
+      if (!Array.isArray(err.errors)) throw err;
+      for (const e of err.errors) problems.push(`${entry.name}: ${formatMessage(e, "espruino-syntax")}`);
+      continue;
+    }
+    for (const input of plain.inputs) {
+      if (/\.[cm]?tsx?$/.test(input) && !input.includes("node_modules")) sources.add(join(ROOT, input));
+    }
+    for (const p of scanBundle(plain.code, entry.profile)) problems.push(`${entry.name}: ${p}`);
+    // runtimes.md: grep the minified bundle for `=class X` too (what actually ships).
+    const minified = (await bundle(entry, true)).code;
+    for (const m of minified.matchAll(/=class (?!extends\b)[A-Za-z_$][\w$]*/g)) {
+      problems.push(`${entry.name}: minified bundle offset ${m.index}: '${m[0]}' named class expression [named-class-expression]`);
+    }
+    // The minifier picks new names: check them for Espruino's reserved words too.
+    for (const p of scanBundle(minified, "server").filter((x) => x.endsWith("[reserved-identifier]"))) {
+      problems.push(`${entry.name}: minified ${p}`);
+    }
+  }
+  if (sources.size > 0) {
+    const { checkEspruinoTraps, formatViolation } = await loadChecker();
+    for (const v of checkEspruinoTraps([...sources].sort())) {
+      problems.push(`sources: ${formatViolation({ ...v, file: relative(ROOT, v.file) })}`);
+    }
+  }
+  return problems;
+}
+
+async function main(args) {
+  let entries = ENTRIES;
+  let gateMode = false;
+  const custom = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--gate") gateMode = true;
+    else if (args[i] === "--entry" && i + 1 < args.length) custom.push(parseEntry(args[++i]));
+    else {
+      process.stderr.write("usage: node build/build.mjs [--gate] [--entry name=path[:client|server]]...\n");
+      return 2;
+    }
+  }
+  if (custom.length > 0) entries = custom;
+  if (gateMode) {
+    const problems = await gate(entries);
+    for (const p of problems) process.stdout.write(`${p}\n`);
+    if (problems.length > 0) {
+      process.stderr.write(`gate: ${problems.length} problem(s); Espruino would refuse or mis-run these bundles\n`);
+      return 1;
+    }
+    process.stdout.write(`gate: ${entries.map((e) => e.name).join(", ")} pass the Espruino gate\n`);
+    return 0;
+  }
+  try {
+    for (const file of await buildAll(entries)) process.stdout.write(`build: wrote ${relative(ROOT, file)}\n`);
+  } catch (err) {
+    if (!Array.isArray(err.errors)) throw err;
+    for (const e of err.errors) process.stderr.write(`build: ${formatMessage(e, "esbuild")}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; },
+    (err) => { process.stderr.write(`build: ${err.stack ?? err}\n`); process.exitCode = 1; });
+}
+
