@@ -28,6 +28,7 @@ export const OUT_DIR = join(ROOT, "build", "out");
 // targets (registrar, handlespace) that may use Map.
 export const ENTRIES = [
   { name: "wire", entry: "core/wire/index.ts", profile: "client" },
+  { name: "registrar", entry: "core/registrar/index.ts", profile: "server" },
 ];
 
 // runtimes.md: esbuild cannot lower these, so marking them unsupported makes
