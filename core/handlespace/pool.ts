@@ -9,15 +9,14 @@
 // is moved back to the start only when it reaches the end (amortised O(1)).
 //
 // Randomized pools keep their PE slots in order[0 .. count-1] (a PE's
-// position is in aux[slot]) and a Fenwick tree of the weights, so a draw,
+// position is its aux field) and a Fenwick tree of the weights, so a draw,
 // an insertion and a removal are O(log n) whatever the pool size.
 import { randomBelow, type RandomSource } from "./random.js";
-import type { PolicyModule, PolicyStore } from "./policy.js";
+import { auxOf, setAux, type PolicyModule, type PolicyStore } from "./policy.js";
+import { F_SEQ, RECORD_WORDS } from "./layout.js";
 
-/** The per-PE arrays the pool engine uses: the policy's plus sequence numbers. */
-export interface SlotStore extends PolicyStore {
-  seq: Uint32Array;
-}
+/** The PE records as the pool engine sees them (the sequence number is in there too). */
+export type SlotStore = PolicyStore;
 
 /** An output array of PE references. */
 export type RefArray = Int32Array | number[];
@@ -99,7 +98,7 @@ export class Pool {
     for (let i = 0; i < m; i++) {
       const slot = out[i];
       this.sortedRemove(s, slot);
-      s.seq[slot] = this.seq++;
+      s.u[slot * RECORD_WORDS + F_SEQ] = this.seq++;
       if (select !== null) select(s, slot);
       this.sortedInsert(s, slot);
     }
@@ -114,13 +113,13 @@ export class Pool {
     const ka = key(s, a);
     const kb = key(s, b);
     if (ka !== kb) return ka < kb ? -1 : 1;
-    return s.seq[a] - s.seq[b];
+    return s.u[a * RECORD_WORDS + F_SEQ] - s.u[b * RECORD_WORDS + F_SEQ];
   }
 
   /** Renumbers the sequence 0 .. count-1 in the current order (rsplib resequencing). */
   resequence(s: SlotStore): void {
     let n = 0;
-    for (let i = this.lo; i < this.hi; i++) s.seq[this.order[i]] = n++;
+    for (let i = this.lo; i < this.hi; i++) s.u[this.order[i] * RECORD_WORDS + F_SEQ] = n++;
     this.seq = n;
   }
 
@@ -240,7 +239,7 @@ export class Pool {
     }
     for (let i = 0; i < taken; i++) {
       const slot = out[i];
-      this.add(s.aux[slot], weight(s, slot));
+      this.add(auxOf(s, slot), weight(s, slot));
     }
     return taken;
   }
@@ -249,7 +248,7 @@ export class Pool {
     if (this.count === this.order.length) this.rebuild(s, this.order.length * 2);
     const index = this.count;
     this.order[index] = slot;
-    s.aux[slot] = index;
+    setAux(s, slot, index);
     this.count = index + 1;
     this.hi = this.count;
     this.add(index, (this.policy.weight as (s: PolicyStore, slot: number) => number)(s, slot));
@@ -257,7 +256,7 @@ export class Pool {
 
   private randomRemove(s: SlotStore, slot: number): void {
     const weight = this.policy.weight as (s: PolicyStore, slot: number) => number;
-    const index = s.aux[slot];
+    const index = auxOf(s, slot);
     const last = this.count - 1;
     this.add(index, -weight(s, slot));
     if (index !== last) {
@@ -265,7 +264,7 @@ export class Pool {
       const w = weight(s, moved);
       this.add(last, -w);
       this.order[index] = moved;
-      s.aux[moved] = index;
+      setAux(s, moved, index);
       this.add(index, w);
     }
     this.count = last;
@@ -277,7 +276,7 @@ export class Pool {
   /** Weight changed from `before` to the policy's current weight (re-registration). */
   reweigh(s: SlotStore, slot: number, before: number): void {
     const after = (this.policy.weight as (s: PolicyStore, slot: number) => number)(s, slot);
-    if (after !== before) this.add(s.aux[slot], after - before);
+    if (after !== before) this.add(auxOf(s, slot), after - before);
   }
 
   private add(index: number, delta: number): void {

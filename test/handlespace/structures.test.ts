@@ -89,7 +89,8 @@ t.test("DeadlineHeap pops in deadline order through updates and removals", async
   }
   const popped: number[] = [];
   for (let top = heap.top(); top >= 0; top = heap.top()) {
-    popped.push(heap.deadline[top]);
+    popped.push(heap.deadline(top));
+    if (heap.topKey() !== heap.deadline(top)) popped.push(-1);
     heap.remove(top);
   }
   t.same(popped, [...model.values()].sort((a, b) => a - b));
