@@ -380,6 +380,8 @@ export class Handlespace implements SlotStore {
     }
     const module = pool.policy;
     const distance = meta.distance >>> 0;
+    // Only DPF policies use (and carry) the distance: elsewhere it is kept quietly.
+    if (!module.carriesDistance) u[b + F_DISTANCE] = distance;
     const policyChanged = !this.policyEquals(module, b, pe.policy, distance);
     // rsplib poolElementNodeUpdate: new values, or degradation to reset, re-sort the PE.
     const reposition = policyChanged || (module.dirty !== null && module.dirty(this, slot));

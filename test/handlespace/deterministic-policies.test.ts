@@ -27,9 +27,11 @@ t.test("round robin: registration order, then rotation; new PEs join at the end"
   t.same(sequence(hs, H, 4), [11, 12, 13, 11]);
   add(hs, H, pe(14, policy(POLICY_ROUND_ROBIN, {})));
   t.same(sequence(hs, H, 5), [12, 13, 11, 14, 12]);
-  // A re-registration keeps the PE's place.
-  add(hs, H, pe(13, policy(POLICY_ROUND_ROBIN, {})));
+  // A re-registration keeps the PE's place, even with a new distance (only DPF policies use it).
+  add(hs, H, pe(13, policy(POLICY_ROUND_ROBIN, {})), meta({ distance: 40 }));
   t.equal(hs.lastCreated, false);
+  t.equal(hs.lastChanged, false);
+  t.equal(hs.getDistance(hs.lookup(H, 13)), 40);
   t.same(sequence(hs, H, 3), [13, 11, 14]);
   t.ok(hs.deregister(H, 12));
   t.same(sequence(hs, H, 4), [13, 11, 14, 13]);
