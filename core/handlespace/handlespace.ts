@@ -174,6 +174,8 @@ export class Handlespace implements SlotStore {
   rec: Int32Array;
   /** The same records, unsigned view. */
   u: Uint32Array;
+  /** The same records, float64 view (the key, layout.ts F_KEY). */
+  f: Float64Array;
   arena: ByteArena;
   deadlines: DeadlineHeap;
   peBuckets: Int32Array;
@@ -233,6 +235,7 @@ export class Handlespace implements SlotStore {
     this.count = 0;
     this.rec = new Int32Array(capacity * RECORD_WORDS);
     this.u = new Uint32Array(this.rec.buffer);
+    this.f = new Float64Array(this.rec.buffer);
     this.arena = new ByteArena(256);
     this.deadlines = new DeadlineHeap(capacity);
     this.peBuckets = new Int32Array(powerOfTwoAtLeast(capacity));
@@ -386,15 +389,13 @@ export class Handlespace implements SlotStore {
     // rsplib poolElementNodeUpdate: new values, or degradation to reset, re-sort the PE.
     const reposition = policyChanged || (module.dirty !== null && module.dirty(this, slot));
     if (reposition) {
-      let weightBefore = 0;
-      if (pool.tree !== null) weightBefore = (module.weight as (s: SlotStore, slot: number) => number)(this, slot);
-      else pool.detach(this, slot);
+      if (pool.tree === null) pool.detach(this, slot);
       if (policyChanged) {
         this.storePolicy(module, b, pe.policy);
         u[b + F_DISTANCE] = distance;
       }
       if (module.reset !== null) module.reset(this, slot);
-      if (pool.tree !== null) pool.reweigh(this, slot, weightBefore);
+      if (pool.tree !== null) pool.reweigh(this, slot);
       else pool.attach(this, slot);
     }
 
@@ -1055,6 +1056,7 @@ export class Handlespace implements SlotStore {
     rec.set(this.rec);
     this.rec = rec;
     this.u = new Uint32Array(rec.buffer);
+    this.f = new Float64Array(rec.buffer);
     this.capacity = capacity;
     this.deadlines.resize(capacity);
   }

@@ -1,11 +1,11 @@
 // The PE record: RECORD_WORDS 32-bit words per PE, one record after the
-// other in one Int32Array (with a Uint32Array view of the same buffer for
-// the unsigned fields). A PE's hot fields share one or two cache lines, so a
+// other in one Int32Array (with Uint32Array and Float64Array views of the
+// same buffer for the unsigned fields and the key). A PE's hot fields share one or two cache lines, so a
 // lookup or re-registration touches a couple of lines instead of one per
 // field: on large tables memory latency, not instructions, is the cost.
 // The record of PE `ref` starts at word ref * RECORD_WORDS.
 
-export const RECORD_WORDS = 22;
+export const RECORD_WORDS = 24;
 
 /** PE identifier (uint32). */
 export const F_ID = 0;
@@ -46,6 +46,14 @@ export const F_ASSOCIATION_PREVIOUS = 19;
 /** ASAP transport, as F_USER / F_USER_ADDRESSES. */
 export const F_ASAP = 20;
 export const F_ASAP_ADDRESSES = 21;
+/**
+ * Words 22-23: the PE's sorting key or weight as a float64 (read through a
+ * Float64Array view at index (ref * RECORD_WORDS + F_KEY) / 2; RECORD_WORDS
+ * and F_KEY are even). Policies store it; the pool engine only reads it, so
+ * a PE is always found and removed with the key it was inserted with, and no
+ * number crosses a call boundary (where V8 would box it).
+ */
+export const F_KEY = 22;
 
 /** Flag bits (F_FLAGS bits 0-7). */
 export const FLAG_HOME = 1;

@@ -21,16 +21,28 @@
 //   state, aux              policy state: degradation; or WRR round and
 //                           virtual counter (randomized pools use aux for the
 //                           PE's position in the pool)
+//   key                     what `key` / `weight` compute, stored with setKey
 import {
-  F_AUX, F_DISTANCE, F_PA, F_PB, F_PC, F_STATE, RECORD_WORDS,
+  F_AUX, F_DISTANCE, F_KEY, F_PA, F_PB, F_PC, F_STATE, RECORD_WORDS,
 } from "./layout.js";
 
 /** Wire fields of a Policy (core/wire/types.ts) a policy may keep. */
 export type PolicyField = "weight" | "priority" | "load" | "loadDegradation" | "loadDpf" | "weightDpf";
 
-/** The PE records as the policies see them: the unsigned view. */
+/** The PE records as the policies see them: the unsigned and the float64 views. */
 export interface PolicyStore {
   u: Uint32Array;
+  f: Float64Array;
+}
+
+/** Stores the PE's sorting key or weight (what `key` and `weight` compute). */
+export function setKey(s: PolicyStore, slot: number, value: number): void {
+  s.f[(slot * RECORD_WORDS + F_KEY) >> 1] = value;
+}
+
+/** The PE's stored sorting key or weight. */
+export function keyOf(s: PolicyStore, slot: number): number {
+  return s.f[(slot * RECORD_WORDS + F_KEY) >> 1];
 }
 
 export function valueA(s: PolicyStore, slot: number): number {
@@ -86,13 +98,16 @@ export interface PolicyModule {
   fields: PolicyField[];
   /** The wire policy carries the DPF distance. */
   carriesDistance: boolean;
-  /** Sorting order: the primary key, ascending (ties: older sequence number first). */
-  key: ((s: PolicyStore, slot: number) => number) | null;
-  /** Randomized: the PE's weight, an integer >= 0. */
-  weight: ((s: PolicyStore, slot: number) => number) | null;
-  /** A new PE, before it joins the pool (the pool does not contain it yet). */
+  /**
+   * Sorting order: computes the PE's primary key (ascending; ties: older
+   * sequence number first) and stores it with setKey.
+   */
+  key: ((s: PolicyStore, slot: number) => void) | null;
+  /** Randomized: computes the PE's weight (an integer >= 0) and stores it with setKey. */
+  weight: ((s: PolicyStore, slot: number) => void) | null;
+  /** A new PE, before its key is computed and it joins the pool (which does not contain it yet). */
   initialize: ((s: PolicyStore, pool: PoolView, slot: number) => void) | null;
-  /** Before each resolution on the pool. */
+  /** Before each resolution on the pool (must keep the order; store any changed keys). */
   prepare: ((s: PolicyStore, pool: PoolView) => void) | null;
   /** A consumed PE (one of the first maxIncrement selected). */
   select: ((s: PolicyStore, slot: number) => void) | null;

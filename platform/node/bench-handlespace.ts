@@ -15,7 +15,9 @@
 //   so the measured code is optimised.
 // - Heap: gc() (exposed through v8.setFlagsFromString) before and after the
 //   register phase; bytes/PE = delta of heapUsed + arrayBuffers (typed-array
-//   backing stores live outside the JS heap) divided by N.
+//   backing stores live outside the JS heap) divided by N. The table also
+//   shows the heap growth per resolution over a second resolve pass (0 when
+//   resolve allocates nothing; "n/a" when a collection ran in between).
 import v8 from "node:v8";
 import vm from "node:vm";
 import {
@@ -24,7 +26,6 @@ import {
   newHandlespaceConfig,
   newRegistrationMeta,
   type Handlespace,
-  type RandomSource,
 } from "../../core/handlespace/index.js";
 import {
   PARAM_SCTP_TRANSPORT,
@@ -88,7 +89,7 @@ function cpuMicros(): number {
   return u.user + u.system;
 }
 
-function shuffled(n: number, random: RandomSource): Int32Array {
+function shuffled(n: number, random: () => number): Int32Array {
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -100,7 +101,7 @@ function shuffled(n: number, random: RandomSource): Int32Array {
   return a;
 }
 
-function policyFor(type: number, random: RandomSource, i: number): Policy {
+function policyFor(type: number, random: () => number, i: number): Policy {
   const p = newPolicy(type);
   p.weight = 1 + (i % 16);
   p.priority = i % 4;
@@ -113,7 +114,8 @@ function policyFor(type: number, random: RandomSource, i: number): Policy {
 
 function buildWorkload(pes: number, pools: number, type: number, resolves: number, associations: number,
   seed: number): Workload {
-  const random = createXorshift(seed);
+  const bits = createXorshift(seed);
+  const random = () => bits() >>> 0;
   const handles: Uint8Array[] = [];
   for (let p = 0; p < pools; p++) {
     const text = `BenchPool-${p}`;
@@ -171,7 +173,8 @@ function heapBytes(gc: () => void): number {
 }
 
 /** Runs every phase; returns rates (ops per CPU-second) and bytes per PE. */
-function runPhases(w: Workload, pes: number, pools: number, seed: number, gc: () => void): Omit<Result, "policy"> {
+function runPhases(w: Workload, pes: number, pools: number, seed: number, gc: () => void):
+  Omit<Result, "policy"> & { resolveBytes: number } {
   const hs = newSpace(pes, pools, seed);
   const meta = newRegistrationMeta();
   meta.owner = 0x10000001;
@@ -214,6 +217,13 @@ function runPhases(w: Workload, pes: number, pools: number, seed: number, gc: ()
   const resolve = resolvePools.length / ((cpuMicros() - t0) / 1e6);
   if (selected === 0) failures++;
 
+  // Allocation of resolve, steady state: heap growth over the same resolutions
+  // again, between two reads with no collection expected in between.
+  const heapResolve = heapBytes(gc);
+  for (let r = 0; r < resolvePools.length; r++) hs.resolve(handles[resolvePools[r]], 3, out, 0);
+  const resolveGrowth = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - heapResolve;
+  const resolveBytes = resolveGrowth >= 0 ? resolveGrowth / resolvePools.length : -1;
+
   // Deregister all in random order.
   const dorder = w.deregisterOrder;
   t0 = cpuMicros();
@@ -249,6 +259,7 @@ function runPhases(w: Workload, pes: number, pools: number, seed: number, gc: ()
     deregister: Math.round(deregister),
     expire: Math.round(expire),
     bytesPerPe: Math.round(((heapAfter - heapBefore) / pes) * 10) / 10,
+    resolveBytes: resolveBytes,
   };
 }
 
@@ -310,6 +321,8 @@ export async function run(args: string[]): Promise<number> {
     line("resolve (3)", result.resolve, "/CPU-s") +
     line("deregister", result.deregister, "/CPU-s") +
     line("expire", result.expire, "/CPU-s") +
-    `  ${"heap".padEnd(14)} ${result.bytesPerPe.toFixed(1).padStart(12)} bytes/PE\n`);
+    `  ${"heap".padEnd(14)} ${result.bytesPerPe.toFixed(1).padStart(12)} bytes/PE\n` +
+    `  ${"resolve alloc".padEnd(14)} ${(r.resolveBytes < 0 ? "n/a (GC)" : r.resolveBytes.toFixed(2)).padStart(12)} ` +
+    `bytes/resolution (heap growth over a second resolve pass)\n`);
   return 0;
 }

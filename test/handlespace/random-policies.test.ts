@@ -19,7 +19,7 @@ import {
   randomizedPriorityLeastUsed,
   randomizedPriorityLeastUsedDegradation,
 } from "../../core/handlespace/policies/index.js";
-import { F_PA, F_PB, F_STATE, RECORD_WORDS } from "../../core/handlespace/layout.js";
+import { F_KEY, F_PA, F_PB, F_STATE, RECORD_WORDS } from "../../core/handlespace/layout.js";
 import { add, chiSquare, chiSquareBound, handle, meta, pe, picks, policy, space } from "./helpers.js";
 
 const H = handle("random-pool");
@@ -172,12 +172,14 @@ t.test("randomized priority least used degradation: weights and degradation", as
 
 t.test("randomized weights: the policy rules with degradation, clamped to at least 1", async (t) => {
   // One PE record at slot 1 (layout.ts), the rest zero.
-  const store = { u: new Uint32Array(2 * RECORD_WORDS) };
+  const buffer = new ArrayBuffer(2 * RECORD_WORDS * 4);
+  const store = { u: new Uint32Array(buffer), f: new Float64Array(buffer) };
   const weightOf = (p: PolicyModule, load: number, loadDegradation: number, degradation: number) => {
     store.u[RECORD_WORDS + F_PA] = load;
     store.u[RECORD_WORDS + F_PB] = loadDegradation;
     store.u[RECORD_WORDS + F_STATE] = degradation;
-    return (p.weight as (s: typeof store, slot: number) => number)(store, 1);
+    (p.weight as (s: typeof store, slot: number) => void)(store, 1);
+    return store.f[(RECORD_WORDS + F_KEY) >> 1];
   };
   const rlud = randomizedLeastUsedDegradation();
   const rplud = randomizedPriorityLeastUsedDegradation();

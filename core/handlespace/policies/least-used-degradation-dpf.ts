@@ -6,11 +6,11 @@
 import { POLICY_LEAST_USED_DEGRADATION_DPF } from "../../wire/constants.js";
 import {
   accumulateDegradation, basePolicy, clearDegradation, distanceOf, hasDegradation, penalizedKey,
-  stateOf, valueA, valueC, type PolicyModule, type PolicyStore,
+  setKey, stateOf, valueA, valueC, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return penalizedKey(valueA(s, slot) + stateOf(s, slot), distanceOf(s, slot), valueC(s, slot));
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, penalizedKey(valueA(s, slot) + stateOf(s, slot), distanceOf(s, slot), valueC(s, slot)));
 }
 
 export function leastUsedDegradationDpf(): PolicyModule {

@@ -11,12 +11,12 @@
 // since the last registration), as RFC 5356 s5.2 describes.
 import { POLICY_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation, stateOf, valueA,
-  type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation, setKey, stateOf,
+  valueA, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return clampedSum(valueA(s, slot), stateOf(s, slot), 0);
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, clampedSum(valueA(s, slot), stateOf(s, slot), 0));
 }
 
 export function leastUsedDegradation(): PolicyModule {

@@ -3,10 +3,13 @@
 // MAX, clamped to MAX), round robin among ties. Value a = load, value b = load DPF;
 // distance from the registrar. Default maxIncrement 1.
 import { POLICY_LEAST_USED_DPF } from "../../wire/constants.js";
-import { basePolicy, distanceOf, penalizedKey, valueA, valueB, type PolicyModule, type PolicyStore } from "../policy.js";
+import {
+  basePolicy, distanceOf, penalizedKey, setKey, valueA, valueB, type PolicyModule,
+  type PolicyStore,
+} from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return penalizedKey(valueA(s, slot), distanceOf(s, slot), valueB(s, slot));
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, penalizedKey(valueA(s, slot), distanceOf(s, slot), valueB(s, slot)));
 }
 
 export function leastUsedDpf(): PolicyModule {

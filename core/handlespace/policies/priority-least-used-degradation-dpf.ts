@@ -7,11 +7,11 @@
 import { POLICY_PRIORITY_LEAST_USED_DEGRADATION_DPF } from "../../wire/constants.js";
 import {
   accumulateDegradation, basePolicy, clearDegradation, distanceOf, hasDegradation, penalizedKey,
-  stateOf, valueA, valueB, valueC, type PolicyModule, type PolicyStore,
+  setKey, stateOf, valueA, valueB, valueC, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return penalizedKey(valueA(s, slot) + valueB(s, slot) + stateOf(s, slot), distanceOf(s, slot), valueC(s, slot));
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, penalizedKey(valueA(s, slot) + valueB(s, slot) + stateOf(s, slot), distanceOf(s, slot), valueC(s, slot)));
 }
 
 export function priorityLeastUsedDegradationDpf(): PolicyModule {

@@ -5,12 +5,12 @@
 // Value a = load, value b = load degradation. Default maxIncrement 1.
 import { POLICY_PRIORITY_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation, stateOf, valueA,
-  valueB, type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation, setKey, stateOf,
+  valueA, valueB, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return clampedSum(valueA(s, slot), valueB(s, slot), stateOf(s, slot));
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, clampedSum(valueA(s, slot), valueB(s, slot), stateOf(s, slot)));
 }
 
 export function priorityLeastUsedDegradation(): PolicyModule {

@@ -6,12 +6,12 @@
 // wire is the codec's business, the handlespace keeps these four.)
 import { POLICY_PRIORITY_LEAST_USED_DPF } from "../../wire/constants.js";
 import {
-  basePolicy, distanceOf, penalizedKey, valueA, valueB, valueC, type PolicyModule,
+  basePolicy, distanceOf, penalizedKey, setKey, valueA, valueB, valueC, type PolicyModule,
   type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return penalizedKey(valueA(s, slot) + valueB(s, slot), distanceOf(s, slot), valueC(s, slot));
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, penalizedKey(valueA(s, slot) + valueB(s, slot), distanceOf(s, slot), valueC(s, slot)));
 }
 
 export function priorityLeastUsedDpf(): PolicyModule {

@@ -3,10 +3,10 @@
 // accumulated (rsplib since its 2021 fix). Round robin among ties.
 // Value a = load, value b = load degradation. Default maxIncrement 1.
 import { POLICY_PRIORITY_LEAST_USED } from "../../wire/constants.js";
-import { basePolicy, clampedSum, valueA, valueB, type PolicyModule, type PolicyStore } from "../policy.js";
+import { basePolicy, clampedSum, setKey, valueA, valueB, type PolicyModule, type PolicyStore } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return clampedSum(valueA(s, slot), valueB(s, slot), 0);
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, clampedSum(valueA(s, slot), valueB(s, slot), 0));
 }
 
 export function priorityLeastUsed(): PolicyModule {

@@ -2,10 +2,10 @@
 // value descending), round robin among equal priorities. Value a = priority.
 // Default maxIncrement 1.
 import { POLICY_PRIORITY } from "../../wire/constants.js";
-import { basePolicy, POLICY_VALUE_MAX, valueA, type PolicyModule, type PolicyStore } from "../policy.js";
+import { basePolicy, POLICY_VALUE_MAX, setKey, valueA, type PolicyModule, type PolicyStore } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return POLICY_VALUE_MAX - valueA(s, slot);
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, POLICY_VALUE_MAX - valueA(s, slot));
 }
 
 export function priority(): PolicyModule {

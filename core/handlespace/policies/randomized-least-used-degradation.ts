@@ -9,12 +9,12 @@
 // behaves like RandomizedLeastUsed; here it degrades like LeastUsedDegradation.
 import { POLICY_RANDOMIZED_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction, stateOf,
-  valueA, type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction, setKey,
+  stateOf, valueA, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function weight(s: PolicyStore, slot: number): number {
-  return remainingFraction(valueA(s, slot), stateOf(s, slot), 0);
+function weight(s: PolicyStore, slot: number): void {
+  setKey(s, slot, remainingFraction(valueA(s, slot), stateOf(s, slot), 0));
 }
 
 export function randomizedLeastUsedDegradation(): PolicyModule {

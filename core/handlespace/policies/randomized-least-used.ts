@@ -2,10 +2,10 @@
 // proportional to MAX - load (at least 1, so a fully loaded PE can still be
 // drawn). Value a = load. Default maxIncrement 1 (rsplib's table).
 import { POLICY_RANDOMIZED_LEAST_USED } from "../../wire/constants.js";
-import { basePolicy, remainingFraction, valueA, type PolicyModule, type PolicyStore } from "../policy.js";
+import { basePolicy, remainingFraction, setKey, valueA, type PolicyModule, type PolicyStore } from "../policy.js";
 
-function weight(s: PolicyStore, slot: number): number {
-  return remainingFraction(valueA(s, slot), 0, 0);
+function weight(s: PolicyStore, slot: number): void {
+  setKey(s, slot, remainingFraction(valueA(s, slot), 0, 0));
 }
 
 export function randomizedLeastUsed(): PolicyModule {

@@ -6,12 +6,12 @@
 // Value a = load, value b = load degradation. Default maxIncrement 1.
 import { POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction, stateOf,
-  valueA, valueB, type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction, setKey,
+  stateOf, valueA, valueB, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function weight(s: PolicyStore, slot: number): number {
-  return remainingFraction(valueA(s, slot), valueB(s, slot), stateOf(s, slot));
+function weight(s: PolicyStore, slot: number): void {
+  setKey(s, slot, remainingFraction(valueA(s, slot), valueB(s, slot), stateOf(s, slot)));
 }
 
 export function randomizedPriorityLeastUsedDegradation(): PolicyModule {

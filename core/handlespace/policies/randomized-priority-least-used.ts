@@ -2,10 +2,10 @@
 // proportional to MAX - load - load degradation (at least 1).
 // Value a = load, value b = load degradation. Default maxIncrement 1.
 import { POLICY_RANDOMIZED_PRIORITY_LEAST_USED } from "../../wire/constants.js";
-import { basePolicy, remainingFraction, valueA, valueB, type PolicyModule, type PolicyStore } from "../policy.js";
+import { basePolicy, remainingFraction, setKey, valueA, valueB, type PolicyModule, type PolicyStore } from "../policy.js";
 
-function weight(s: PolicyStore, slot: number): number {
-  return remainingFraction(valueA(s, slot), valueB(s, slot), 0);
+function weight(s: PolicyStore, slot: number): void {
+  setKey(s, slot, remainingFraction(valueA(s, slot), valueB(s, slot), 0));
 }
 
 export function randomizedPriorityLeastUsed(): PolicyModule {

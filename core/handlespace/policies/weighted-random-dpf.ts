@@ -5,16 +5,15 @@
 // value b = weight DPF; distance from the registrar. Default maxIncrement 0.
 import { POLICY_WEIGHTED_RANDOM_DPF } from "../../wire/constants.js";
 import {
-  basePolicy, distanceOf, POLICY_VALUE_MAX, rint, valueA, valueB, type PolicyModule,
+  basePolicy, distanceOf, POLICY_VALUE_MAX, rint, setKey, valueA, valueB, type PolicyModule,
   type PolicyStore,
 } from "../policy.js";
 
-function weight(s: PolicyStore, slot: number): number {
+function weight(s: PolicyStore, slot: number): void {
   const w = valueA(s, slot);
   const dpf = distanceOf(s, slot) * (valueB(s, slot) / POLICY_VALUE_MAX);
   const v = w - rint(w * dpf);
-  if (v < 0) return 1;
-  return v > POLICY_VALUE_MAX ? POLICY_VALUE_MAX : v;
+  setKey(s, slot, v < 0 ? 1 : v > POLICY_VALUE_MAX ? POLICY_VALUE_MAX : v);
 }
 
 export function weightedRandomDpf(): PolicyModule {

@@ -12,13 +12,14 @@
 // the lowest round from all, which keeps the order) once rounds reach 2^20.
 import { POLICY_WEIGHTED_ROUND_ROBIN } from "../../wire/constants.js";
 import {
-  auxOf, basePolicy, setAux, setState, stateOf, valueA, type PolicyModule, type PolicyStore, type PoolView,
+  auxOf, basePolicy, setAux, setKey, setState, stateOf, valueA, type PolicyModule,
+  type PolicyStore, type PoolView,
 } from "../policy.js";
 
 const REBASE_ROUND = 1048576;
 
-function key(s: PolicyStore, slot: number): number {
-  return stateOf(s, slot) * 4294967296 + auxOf(s, slot);
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, stateOf(s, slot) * 4294967296 + auxOf(s, slot));
 }
 
 function initialize(s: PolicyStore, pool: PoolView, slot: number): void {
@@ -33,6 +34,7 @@ function prepare(s: PolicyStore, pool: PoolView): void {
   for (let i = pool.lo; i < pool.hi; i++) {
     const slot = pool.order[i];
     setState(s, slot, stateOf(s, slot) - lowest);
+    key(s, slot);
   }
 }
 
