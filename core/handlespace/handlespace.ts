@@ -700,8 +700,7 @@ export class Handlespace implements SlotStore {
       let b = n;
       while (a < b) {
         const mid = (a + b) >> 1;
-        const h = (this.pools[sorted[mid]] as Pool).handle;
-        if (compareHandles(h, h.length, cursor.handle, cursor.handleLength) < 0) a = mid + 1;
+        if (this.compareStoredHandle(sorted[mid], cursor.handle, cursor.handleLength) < 0) a = mid + 1;
         else b = mid;
       }
       i = a;
@@ -710,7 +709,7 @@ export class Handlespace implements SlotStore {
     for (; i < n; i++) {
       const pool = this.pools[sorted[i]] as Pool;
       const same = cursor.handleLength >= 0
-        && compareHandles(pool.handle, pool.handle.length, cursor.handle, cursor.handleLength) === 0;
+        && this.compareStoredHandle(pool.index, cursor.handle, cursor.handleLength) === 0;
       const after = same ? cursor.identifier : -1;
       // Members with identifier > after, sorted by identifier.
       let keys = this.pageKeys;
@@ -728,13 +727,13 @@ export class Handlespace implements SlotStore {
         const index = keys[j] % PAGE_INDEX_SCALE;
         const slot = order[pool.lo + index];
         if ((maxElements > 0 && taken >= maxElements) || !visit(target, slot)) {
-          setCursor(cursor, pool.handle, last);
+          this.setCursor(cursor, pool.index, last);
           return taken;
         }
         taken++;
         last = u[slot * RECORD_WORDS + F_ID];
       }
-      setCursor(cursor, pool.handle, IDENTIFIER_DONE);
+      this.setCursor(cursor, pool.index, IDENTIFIER_DONE);
     }
     cursor.done = true;
     return taken;
@@ -811,9 +810,9 @@ export class Handlespace implements SlotStore {
     return this.rec[ref * RECORD_WORDS + F_POOL];
   }
 
-  /** The stored pool handle (do not modify; valid while the pool exists). */
+  /** The PE's pool handle (see poolHandle). */
   getPoolHandle(ref: number): Uint8Array {
-    return (this.pools[this.rec[ref * RECORD_WORDS + F_POOL]] as Pool).handle;
+    return this.poolHandle(this.rec[ref * RECORD_WORDS + F_POOL]);
   }
 
   getHomeRegistrar(ref: number): number {
@@ -865,9 +864,21 @@ export class Handlespace implements SlotStore {
 
   // ---- pools
 
-  /** The pool's handle (do not modify). */
+  /**
+   * The pool's handle: a copy made on the first request and kept with the
+   * pool (do not modify it). Allocates once per pool, never again.
+   */
   poolHandle(poolRef: number): Uint8Array {
-    return (this.pools[poolRef] as Pool).handle;
+    const pool = this.pools[poolRef] as Pool;
+    let copy = pool.handleCopy;
+    if (copy === null) {
+      const b = poolRef * POOL_WORDS;
+      const offset = this.poolTable[b + 2];
+      copy = new Uint8Array(this.poolTable[b + 3]);
+      for (let i = 0; i < copy.length; i++) copy[i] = this.poolHandles.bytes[offset + i];
+      pool.handleCopy = copy;
+    }
+    return copy;
   }
 
   poolPolicyType(poolRef: number): number {
@@ -961,15 +972,14 @@ export class Handlespace implements SlotStore {
       }
     }
     const length = handle.length;
-    const copy = new Uint8Array(length);
-    copy.set(handle);
     const offset = this.poolHandles.allocate(length);
-    this.poolHandles.bytes.set(copy, offset);
+    const bytes = this.poolHandles.bytes;
+    for (let i = 0; i < length; i++) bytes[offset + i] = handle[i];
     const b = index * POOL_WORDS;
     this.poolTable[b] = hash;
     this.poolTable[b + 2] = offset;
     this.poolTable[b + 3] = length;
-    const pool = new Pool(index, copy, hash, sumBytes(copy, 0, length), module, protocol, control);
+    const pool = new Pool(index, sumBytes(handle, 0, length), module, protocol, control);
     this.pools[index] = pool;
     this.poolCount++;
     this.poolGeneration++;
@@ -1299,6 +1309,47 @@ export class Handlespace implements SlotStore {
     this.addOwner(owner, sum, 1);
   }
 
+  /** Bytewise order (a proper prefix first) of pool `index`'s handle against `length` bytes of `other`. */
+  private compareStoredHandle(index: number, other: Uint8Array, length: number): number {
+    const b = index * POOL_WORDS;
+    const bytes = this.poolHandles.bytes;
+    const offset = this.poolTable[b + 2];
+    const own = this.poolTable[b + 3];
+    const n = own < length ? own : length;
+    for (let i = 0; i < n; i++) {
+      const d = bytes[offset + i] - other[i];
+      if (d !== 0) return d;
+    }
+    return own - length;
+  }
+
+  /** Bytewise order of two pools' handles. */
+  private comparePools(x: number, y: number): number {
+    const table = this.poolTable;
+    const bytes = this.poolHandles.bytes;
+    const ox = table[x * POOL_WORDS + 2];
+    const lx = table[x * POOL_WORDS + 3];
+    const oy = table[y * POOL_WORDS + 2];
+    const ly = table[y * POOL_WORDS + 3];
+    const n = lx < ly ? lx : ly;
+    for (let i = 0; i < n; i++) {
+      const d = bytes[ox + i] - bytes[oy + i];
+      if (d !== 0) return d;
+    }
+    return lx - ly;
+  }
+
+  /** Puts the cursor after `identifier` in pool `index`. */
+  private setCursor(cursor: TableCursor, index: number, identifier: number): void {
+    const b = index * POOL_WORDS;
+    const offset = this.poolTable[b + 2];
+    const length = this.poolTable[b + 3];
+    const bytes = this.poolHandles.bytes;
+    for (let i = 0; i < length; i++) cursor.handle[i] = bytes[offset + i];
+    cursor.handleLength = length;
+    cursor.identifier = identifier;
+  }
+
   /** Rebuilds the handle-sorted pool list used by nextPage when pools came or went. */
   private sortPools(): void {
     if (this.sortedGeneration === this.poolGeneration) return;
@@ -1321,39 +1372,17 @@ export class Handlespace implements SlotStore {
 
   private siftPools(i: number, n: number): void {
     const sorted = this.sortedPools;
-    const pools = this.pools;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) return;
-      if (child + 1 < n) {
-        const a = (pools[sorted[child]] as Pool).handle;
-        const c = (pools[sorted[child + 1]] as Pool).handle;
-        if (compareHandles(a, a.length, c, c.length) < 0) child++;
-      }
-      const p = (pools[sorted[i]] as Pool).handle;
-      const c = (pools[sorted[child]] as Pool).handle;
-      if (compareHandles(p, p.length, c, c.length) >= 0) return;
+      if (child + 1 < n && this.comparePools(sorted[child], sorted[child + 1]) < 0) child++;
+      if (this.comparePools(sorted[i], sorted[child]) >= 0) return;
       const t = sorted[i];
       sorted[i] = sorted[child];
       sorted[child] = t;
       i = child;
     }
   }
-}
-
-function setCursor(cursor: TableCursor, handle: Uint8Array, identifier: number): void {
-  cursor.handle.set(handle);
-  cursor.handleLength = handle.length;
-  cursor.identifier = identifier;
-}
-
-/** Bytewise order, a proper prefix first. */
-function compareHandles(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): number {
-  const n = aLength < bLength ? aLength : bLength;
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i] - b[i];
-  }
-  return aLength - bLength;
 }
 
 /** In-place heap sort of keys[0 .. n-1] (ascending). */

@@ -23,8 +23,11 @@ export type RefArray = Int32Array | number[];
 
 export class Pool {
   index: number;
-  handle: Uint8Array;
-  hash: number;
+  /**
+   * A copy of the handle, made the first time someone asks for it (the
+   * handlespace keeps handles in a compact table; most pools are never asked).
+   */
+  handleCopy: Uint8Array | null;
   /** Unfolded checksum sum of the handle (checksum.ts). */
   handleSum: number;
   policy: PolicyModule;
@@ -44,14 +47,10 @@ export class Pool {
    * a double); sorting-order pools: null.
    */
   tree: Float64Array | null;
-  /** Next pool in the same hash bucket, -1 for none. */
-  chain: number;
 
-  constructor(index: number, handle: Uint8Array, hash: number, handleSum: number, policy: PolicyModule,
-    protocol: number, control: boolean) {
+  constructor(index: number, handleSum: number, policy: PolicyModule, protocol: number, control: boolean) {
     this.index = index;
-    this.handle = handle;
-    this.hash = hash;
+    this.handleCopy = null;
     this.handleSum = handleSum;
     this.policy = policy;
     this.protocol = protocol;
@@ -62,7 +61,6 @@ export class Pool {
     this.lo = 0;
     this.hi = 0;
     this.tree = policy.randomized ? new Float64Array(5) : null;
-    this.chain = -1;
   }
 
   /** Adds a PE (its policy fields and state set): computes its key or weight and inserts it. */
