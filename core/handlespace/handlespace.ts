@@ -9,9 +9,9 @@
 // until that PE is removed (slots are reused after that). A single IPv4
 // address is kept inside the record, longer address lists in one byte arena.
 // Pools are small objects with a sorted Int32Array of slots (or a Fenwick
-// tree for randomized policies); their handles are also kept in a compact
-// table for lookups. Every index is a typed-array hash table (table.ts):
-// no Map, so Espruino runs it too.
+// tree for randomized policies); their handles live in a compact lookup
+// table (POOL_WORDS per pool plus a byte arena). Every index is a
+// typed-array hash table (table.ts): no Map, so Espruino runs it too.
 //
 // Callers must not modify the handlespace from inside a visitor, except
 // where a method says the visited PE may be removed.
