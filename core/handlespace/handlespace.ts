@@ -4,13 +4,14 @@
 // It shares nothing with the outside world: time, randomness and bytes come
 // in as arguments, and it allocates nothing per resolution.
 //
-// Storage. A PE is a slot: an index into struct-of-arrays columns (typed
-// arrays grown together). A PE reference ("ref") is its slot number; it
-// stays valid until that PE is removed (slots are reused after that).
-// Transport addresses live in one byte arena; pools are small objects with
-// a sorted Int32Array of slots (or a Fenwick tree for randomized policies).
-// Every index is a typed-array hash table (table.ts): no Map, so Espruino
-// runs it too.
+// Storage. A PE is a slot: a fixed-size record in one Int32Array
+// (layout.ts). A PE reference ("ref") is its slot number; it stays valid
+// until that PE is removed (slots are reused after that). A single IPv4
+// address is kept inside the record, longer address lists in one byte arena.
+// Pools are small objects with a sorted Int32Array of slots (or a Fenwick
+// tree for randomized policies); their handles live in a compact lookup
+// table (POOL_WORDS per pool plus a byte arena). Every index is a
+// typed-array hash table (table.ts): no Map, so Espruino runs it too.
 //
 // Callers must not modify the handlespace from inside a visitor, except
 // where a method says the visited PE may be removed.
@@ -28,6 +29,11 @@ import type { Policy, PoolElement, Transport } from "../wire/types.js";
 import { ByteArena } from "./arena.js";
 import { finishChecksum, peSum, sumBytes } from "./checksum.js";
 import { DeadlineHeap } from "./heap.js";
+import {
+  F_ASAP, F_ASAP_ADDRESSES, F_ASSOCIATION, F_ASSOCIATION_NEXT, F_ASSOCIATION_PREVIOUS, F_AUX, F_COUNTS,
+  F_DISTANCE, F_FLAGS, F_HOME, F_ID, F_LIFE, F_NEXT, F_OWNER, F_PA, F_PB, F_PC, F_POOL, F_SEQ, F_STATE,
+  F_USER, F_USER_ADDRESSES, FLAG_ASAP, FLAG_ASAP_INLINE, FLAG_HOME, FLAG_USER_INLINE, RECORD_WORDS,
+} from "./layout.js";
 import { Pool, type RefArray, type SlotStore } from "./pool.js";
 import type { PolicyModule } from "./policy.js";
 import { allPolicies } from "./policies/index.js";
@@ -128,39 +134,15 @@ export const UNREACHABLE_UNKNOWN = -1;
 export const UNREACHABLE_COUNTED = 0;
 export const UNREACHABLE_REMOVED = 1;
 
-const FLAG_HOME = 1;
-const FLAG_ASAP = 2;
 const IDENTIFIER_DONE = 4294967296;
 const PAGE_INDEX_SCALE = 1048576; // 2^20 PEs per pool at most (paging keys)
-
-/** One transport's columns (user transport, ASAP transport). */
-class TransportColumns {
-  type: Uint8Array;
-  use: Uint8Array;
-  port: Uint16Array;
-  offset: Int32Array;
-  count: Uint8Array;
-
-  constructor(capacity: number) {
-    this.type = new Uint8Array(capacity);
-    this.use = new Uint8Array(capacity);
-    this.port = new Uint16Array(capacity);
-    this.offset = new Int32Array(capacity);
-    this.count = new Uint8Array(capacity);
-  }
-
-  resize(capacity: number): void {
-    this.type = growU8(this.type, capacity);
-    this.use = growU8(this.use, capacity);
-    this.port = growU16(this.port, capacity);
-    this.offset = growI32(this.offset, capacity);
-    this.count = growU8(this.count, capacity);
-  }
-}
 
 export function createHandlespace(config: HandlespaceConfig): Handlespace {
   return new Handlespace(config);
 }
+
+/** Words per pool in the pool lookup table: hash, chain, handle offset, handle length. */
+const POOL_WORDS = 4;
 
 export class Handlespace implements SlotStore {
   // ---- configuration
@@ -183,32 +165,17 @@ export class Handlespace implements SlotStore {
   /** The last successful register() changed a value a peer would see (policy, transports, life, home). */
   lastChanged: boolean;
 
-  // ---- PE columns (struct of arrays)
+  // ---- PE records (layout.ts)
   capacity: number;
   used: number;
   freeSlot: number;
   count: number;
-  identifier: Uint32Array;
-  poolOf: Int32Array;
-  homeRegistrar: Uint32Array;
-  ownerOf: Uint32Array;
-  life: Int32Array;
-  associationOf: Uint32Array;
-  flags: Uint8Array;
-  timer: Uint8Array;
-  reports: Uint16Array;
-  pa: Uint32Array;
-  pb: Uint32Array;
-  pc: Uint32Array;
-  distance: Uint32Array;
-  state: Uint32Array;
-  aux: Uint32Array;
-  seq: Uint32Array;
-  next: Int32Array;
-  associationNext: Int32Array;
-  associationPrevious: Int32Array;
-  user: TransportColumns;
-  asap: TransportColumns;
+  /** The records, signed view. */
+  rec: Int32Array;
+  /** The same records, unsigned view. */
+  u: Uint32Array;
+  /** The same records, float64 view (the key, layout.ts F_KEY). */
+  f: Float64Array;
   arena: ByteArena;
   deadlines: DeadlineHeap;
   peBuckets: Int32Array;
@@ -218,6 +185,9 @@ export class Handlespace implements SlotStore {
   freePools: number[];
   poolCount: number;
   poolBuckets: Int32Array;
+  /** Pool lookup table, POOL_WORDS per pool index. */
+  poolTable: Int32Array;
+  poolHandles: ByteArena;
   poolGeneration: number;
 
   // ---- associations and owners
@@ -229,6 +199,9 @@ export class Handlespace implements SlotStore {
   ownerCount: number[];
   ownerSum: number[];
   freeOwners: number[];
+  /** Last owner looked up and its entry (most PEs share a few owners). */
+  cachedOwner: number;
+  cachedOwnerEntry: number;
 
   /** Exact sum of all PE sums (checksum.ts). */
   totalSum: number;
@@ -260,28 +233,10 @@ export class Handlespace implements SlotStore {
     this.used = 0;
     this.freeSlot = -1;
     this.count = 0;
-    this.identifier = new Uint32Array(capacity);
-    this.poolOf = new Int32Array(capacity);
-    this.homeRegistrar = new Uint32Array(capacity);
-    this.ownerOf = new Uint32Array(capacity);
-    this.life = new Int32Array(capacity);
-    this.associationOf = new Uint32Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.timer = new Uint8Array(capacity);
-    this.reports = new Uint16Array(capacity);
-    this.pa = new Uint32Array(capacity);
-    this.pb = new Uint32Array(capacity);
-    this.pc = new Uint32Array(capacity);
-    this.distance = new Uint32Array(capacity);
-    this.state = new Uint32Array(capacity);
-    this.aux = new Uint32Array(capacity);
-    this.seq = new Uint32Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.associationNext = new Int32Array(capacity);
-    this.associationPrevious = new Int32Array(capacity);
-    this.user = new TransportColumns(capacity);
-    this.asap = new TransportColumns(capacity);
-    this.arena = new ByteArena(capacity * 8);
+    this.rec = new Int32Array(capacity * RECORD_WORDS);
+    this.u = new Uint32Array(this.rec.buffer);
+    this.f = new Float64Array(this.rec.buffer);
+    this.arena = new ByteArena(256);
     this.deadlines = new DeadlineHeap(capacity);
     this.peBuckets = new Int32Array(powerOfTwoAtLeast(capacity));
     this.peBuckets.fill(-1);
@@ -291,6 +246,8 @@ export class Handlespace implements SlotStore {
     this.poolCount = 0;
     this.poolBuckets = new Int32Array(16);
     this.poolBuckets.fill(-1);
+    this.poolTable = new Int32Array(16 * POOL_WORDS);
+    this.poolHandles = new ByteArena(256);
     this.poolGeneration = 0;
 
     this.associations = new U32Table(16);
@@ -301,6 +258,8 @@ export class Handlespace implements SlotStore {
     this.ownerCount = [];
     this.ownerSum = [];
     this.freeOwners = [];
+    this.cachedOwner = 0;
+    this.cachedOwnerEntry = -1;
 
     this.totalSum = 0;
 
@@ -368,31 +327,32 @@ export class Handlespace implements SlotStore {
 
     if (pool === null) pool = this.createPool(poolHandle, hash, module, userTransport.type, control);
     const slot = this.allocateSlot();
-    this.identifier[slot] = id;
-    this.poolOf[slot] = pool.index;
-    this.homeRegistrar[slot] = pe.homeRegistrarIdentifier >>> 0;
-    this.life[slot] = pe.registrationLife | 0;
-    this.flags[slot] = (meta.home ? FLAG_HOME : 0) | (asapTransport !== null ? FLAG_ASAP : 0);
-    this.reports[slot] = 0;
-    this.storePolicy(module, slot, policy);
-    this.distance[slot] = meta.distance >>> 0;
-    this.state[slot] = 0;
-    this.aux[slot] = 0;
-    this.storeTransport(this.user, slot, userTransport, true);
-    if (asapTransport !== null) this.storeTransport(this.asap, slot, asapTransport, true);
-    else this.asap.count[slot] = 0;
+    const rec = this.rec;
+    const b = slot * RECORD_WORDS;
+    rec[b + F_ID] = id;
+    rec[b + F_POOL] = pool.index;
+    rec[b + F_FLAGS] = ((meta.home ? FLAG_HOME : 0) | ((meta.timerCode & 0xff) << 8));
+    rec[b + F_STATE] = 0;
+    rec[b + F_AUX] = 0;
+    rec[b + F_DISTANCE] = meta.distance >>> 0;
+    rec[b + F_HOME] = pe.homeRegistrarIdentifier >>> 0;
+    rec[b + F_LIFE] = pe.registrationLife | 0;
+    rec[b + F_COUNTS] = 0;
+    this.storePolicy(module, b, policy);
+    this.storeTransport(slot, false, userTransport);
+    if (asapTransport !== null) this.storeTransport(slot, true, asapTransport);
 
     // Index, association, owner, checksum, timer.
     const bucket = this.peHash(pool.index, id) & (this.peBuckets.length - 1);
-    this.next[slot] = this.peBuckets[bucket];
+    rec[b + F_NEXT] = this.peBuckets[bucket];
     this.peBuckets[bucket] = slot;
-    this.associationOf[slot] = 0;
+    rec[b + F_ASSOCIATION] = 0;
     this.linkAssociation(slot, association);
     const sum = peSum(pool.handleSum, id);
-    this.ownerOf[slot] = meta.owner >>> 0;
-    this.addOwner(meta.owner >>> 0, sum, 1);
+    const owner = meta.owner >>> 0;
+    rec[b + F_OWNER] = owner;
+    this.addOwner(owner, sum, 1);
     this.totalSum += sum;
-    this.timer[slot] = meta.timerCode & 0xff;
     if (meta.deadline >= 0) this.deadlines.set(slot, meta.deadline);
     this.count++;
     if (this.count > this.peBuckets.length) this.rehashElements(this.peBuckets.length * 2);
@@ -400,7 +360,7 @@ export class Handlespace implements SlotStore {
     // Selection structure.
     if (!module.randomized) {
       if (pool.seq >= this.sequenceLimit) pool.resequence(this);
-      this.seq[slot] = pool.seq++;
+      this.u[b + F_SEQ] = pool.seq++;
     }
     if (module.initialize !== null) module.initialize(this, pool, slot);
     pool.attach(this, slot);
@@ -412,64 +372,69 @@ export class Handlespace implements SlotStore {
   }
 
   private update(pool: Pool, slot: number, pe: PoolElement, meta: RegistrationMeta): number {
+    const rec = this.rec;
+    const u = this.u;
+    const b = slot * RECORD_WORDS;
     const association = meta.association >>> 0;
-    const previousAssociation = this.associationOf[slot];
+    const previousAssociation = u[b + F_ASSOCIATION];
     if (association !== previousAssociation && association !== 0
       && this.associationSize(association) >= this.maxPoolElementsPerAssociation) {
       return CAUSE_LACK_OF_RESOURCES;
     }
     const module = pool.policy;
-    const policyChanged = !this.policyEquals(module, slot, pe.policy, meta.distance >>> 0);
+    const distance = meta.distance >>> 0;
+    // Only DPF policies use (and carry) the distance: elsewhere it is kept quietly.
+    if (!module.carriesDistance) u[b + F_DISTANCE] = distance;
+    const policyChanged = !this.policyEquals(module, b, pe.policy, distance);
     // rsplib poolElementNodeUpdate: new values, or degradation to reset, re-sort the PE.
     const reposition = policyChanged || (module.dirty !== null && module.dirty(this, slot));
-    let weightBefore = 0;
     if (reposition) {
-      if (pool.tree !== null) weightBefore = (module.weight as (s: SlotStore, slot: number) => number)(this, slot);
-      else pool.detach(this, slot);
+      if (pool.tree === null) pool.detach(this, slot);
       if (policyChanged) {
-        this.storePolicy(module, slot, pe.policy);
-        this.distance[slot] = meta.distance >>> 0;
+        this.storePolicy(module, b, pe.policy);
+        u[b + F_DISTANCE] = distance;
       }
       if (module.reset !== null) module.reset(this, slot);
-      if (pool.tree !== null) pool.reweigh(this, slot, weightBefore);
+      if (pool.tree !== null) pool.reweigh(this, slot);
       else pool.attach(this, slot);
     }
 
     let changed = policyChanged;
     const userTransport = pe.userTransport;
-    if (!this.transportEquals(this.user, slot, userTransport)) {
-      this.storeTransport(this.user, slot, userTransport, false);
+    if (!this.transportEquals(slot, false, userTransport)) {
+      this.freeTransport(slot, false);
+      this.storeTransport(slot, false, userTransport);
       changed = true;
     }
     const asapTransport = pe.asapTransport;
-    const hadAsap = (this.flags[slot] & FLAG_ASAP) !== 0;
+    const hadAsap = (rec[b + F_FLAGS] & FLAG_ASAP) !== 0;
     if (asapTransport === null) {
       if (hadAsap) {
-        this.freeTransport(this.asap, slot);
+        this.freeTransport(slot, true);
         changed = true;
       }
-    } else if (!hadAsap) {
-      this.storeTransport(this.asap, slot, asapTransport, true);
-      changed = true;
-    } else if (!this.transportEquals(this.asap, slot, asapTransport)) {
-      this.storeTransport(this.asap, slot, asapTransport, false);
+    } else if (!hadAsap || !this.transportEquals(slot, true, asapTransport)) {
+      if (hadAsap) this.freeTransport(slot, true);
+      this.storeTransport(slot, true, asapTransport);
       changed = true;
     }
     const home = pe.homeRegistrarIdentifier >>> 0;
     const life = pe.registrationLife | 0;
-    if (home !== this.homeRegistrar[slot] || life !== this.life[slot]) changed = true;
-    this.homeRegistrar[slot] = home;
-    this.life[slot] = life;
-    this.flags[slot] = (meta.home ? FLAG_HOME : 0) | (asapTransport !== null ? FLAG_ASAP : 0);
-    // A PE that re-registers is alive: its unreachability reports start over.
-    this.reports[slot] = 0;
+    if (home !== u[b + F_HOME] || life !== rec[b + F_LIFE]) {
+      rec[b + F_HOME] = home;
+      rec[b + F_LIFE] = life;
+      changed = true;
+    }
+    // Flags: keep the transport bits; home and timer code from meta; a PE
+    // that re-registers is alive, so its unreachability reports start over.
+    const flags = rec[b + F_FLAGS] & (FLAG_ASAP | FLAG_USER_INLINE | FLAG_ASAP_INLINE);
+    rec[b + F_FLAGS] = flags | (meta.home ? FLAG_HOME : 0) | ((meta.timerCode & 0xff) << 8);
     if (association !== previousAssociation) {
       this.unlinkAssociation(slot);
       this.linkAssociation(slot, association);
     }
     const owner = meta.owner >>> 0;
-    if (owner !== this.ownerOf[slot]) this.moveOwner(slot, owner);
-    this.timer[slot] = meta.timerCode & 0xff;
+    if (owner !== u[b + F_OWNER]) this.moveOwner(slot, owner);
     if (meta.deadline >= 0) this.deadlines.set(slot, meta.deadline);
     else this.deadlines.remove(slot);
 
@@ -481,7 +446,7 @@ export class Handlespace implements SlotStore {
 
   /** Removes the PE (idempotent): true when it existed. */
   deregister(poolHandle: Uint8Array, identifier: number): boolean {
-    const slot = this.find(poolHandle, identifier);
+    const slot = this.lookup(poolHandle, identifier);
     if (slot < 0) return false;
     this.remove(slot);
     return true;
@@ -489,19 +454,21 @@ export class Handlespace implements SlotStore {
 
   /** Removes the PE `ref` (must be valid). */
   remove(ref: number): void {
-    const pool = this.pools[this.poolOf[ref]] as Pool;
+    const rec = this.rec;
+    const b = ref * RECORD_WORDS;
+    const pool = this.pools[rec[b + F_POOL]] as Pool;
     pool.detach(this, ref);
     // Hash chain.
-    const id = this.identifier[ref];
+    const id = this.u[b + F_ID];
     const bucket = this.peHash(pool.index, id) & (this.peBuckets.length - 1);
     let i = this.peBuckets[bucket];
     if (i === ref) {
-      this.peBuckets[bucket] = this.next[ref];
+      this.peBuckets[bucket] = rec[b + F_NEXT];
     } else {
       while (i >= 0) {
-        const n = this.next[i];
+        const n = rec[i * RECORD_WORDS + F_NEXT];
         if (n === ref) {
-          this.next[i] = this.next[ref];
+          rec[i * RECORD_WORDS + F_NEXT] = rec[b + F_NEXT];
           break;
         }
         i = n;
@@ -509,14 +476,14 @@ export class Handlespace implements SlotStore {
     }
     this.unlinkAssociation(ref);
     const sum = peSum(pool.handleSum, id);
-    this.addOwner(this.ownerOf[ref], -sum, -1);
+    this.addOwner(this.u[b + F_OWNER], -sum, -1);
     this.totalSum -= sum;
     this.deadlines.remove(ref);
-    this.freeTransport(this.user, ref);
-    if ((this.flags[ref] & FLAG_ASAP) !== 0) this.freeTransport(this.asap, ref);
-    this.flags[ref] = 0;
-    this.poolOf[ref] = -1;
-    this.next[ref] = this.freeSlot;
+    this.freeTransport(ref, false);
+    if ((rec[b + F_FLAGS] & FLAG_ASAP) !== 0) this.freeTransport(ref, true);
+    rec[b + F_FLAGS] = 0;
+    rec[b + F_POOL] = -1;
+    rec[b + F_NEXT] = this.freeSlot;
     this.freeSlot = ref;
     this.count--;
     if (pool.count === 0) this.deletePool(pool);
@@ -529,24 +496,24 @@ export class Handlespace implements SlotStore {
   // Lookup and selection
 
   /** The ref of PE `identifier` in the pool, or -1. */
-  find(poolHandle: Uint8Array, identifier: number): number {
-    const poolIndex = this.findPool(poolHandle);
+  lookup(poolHandle: Uint8Array, identifier: number): number {
+    const poolIndex = this.lookupPool(poolHandle);
     return poolIndex < 0 ? -1 : this.findSlot(poolIndex, identifier >>> 0);
   }
 
   /** The pool's ref, or -1 (pools exist while they have PEs). */
-  findPool(poolHandle: Uint8Array): number {
+  lookupPool(poolHandle: Uint8Array): number {
     return this.findPoolIndex(poolHandle, hashBytes(poolHandle, 0, poolHandle.length));
   }
 
   /**
    * Selects up to k PEs of the pool by its policy into out[0 ...] and returns
-   * how many (0 when the pool does not exist; see findPool). The first
+   * how many (0 when the pool does not exist; see lookupPool). The first
    * min(k, maxIncrement) selected are consumed (maxIncrement 0: the policy's
    * default). Allocates nothing. Expiry is explicit: call expire(now) first.
    */
   resolve(poolHandle: Uint8Array, k: number, out: RefArray, maxIncrement: number): number {
-    const poolIndex = this.findPool(poolHandle);
+    const poolIndex = this.lookupPool(poolHandle);
     if (poolIndex < 0) return 0;
     return this.resolvePool(poolIndex, k, out, maxIncrement);
   }
@@ -564,11 +531,12 @@ export class Handlespace implements SlotStore {
    */
   reportUnreachable<T>(poolHandle: Uint8Array, identifier: number,
     visit: ((target: T, ref: number) => void) | null, target: T): number {
-    const slot = this.find(poolHandle, identifier);
+    const slot = this.lookup(poolHandle, identifier);
     if (slot < 0) return UNREACHABLE_UNKNOWN;
-    const n = this.reports[slot] + 1;
+    const b = slot * RECORD_WORDS + F_FLAGS;
+    const n = (this.u[b] >>> 16) + 1;
     if (n < this.maxBadPeReports) {
-      this.reports[slot] = n;
+      this.rec[b] = (this.rec[b] & 0xffff) | (n << 16);
       return UNREACHABLE_COUNTED;
     }
     if (visit !== null) visit(target, slot);
@@ -581,15 +549,15 @@ export class Handlespace implements SlotStore {
 
   /** Sets the PE's timer: absolute deadline (ms; < 0 clears it) and the caller's code. */
   setTimer(ref: number, deadline: number, timerCode: number): void {
-    this.timer[ref] = timerCode & 0xff;
+    const b = ref * RECORD_WORDS + F_FLAGS;
+    this.rec[b] = (this.rec[b] & ~0xff00) | ((timerCode & 0xff) << 8);
     if (deadline >= 0) this.deadlines.set(ref, deadline);
     else this.deadlines.remove(ref);
   }
 
   /** The earliest PE deadline, or -1 when no PE has one. */
   nextDeadline(): number {
-    const top = this.deadlines.top();
-    return top < 0 ? -1 : this.deadlines.deadline[top];
+    return this.deadlines.size > 0 ? this.deadlines.topKey() : -1;
   }
 
   /**
@@ -597,20 +565,21 @@ export class Handlespace implements SlotStore {
    * The caller must then set, clear or remove that PE's timer.
    */
   nextDue(now: number): number {
-    const top = this.deadlines.top();
-    return top >= 0 && this.deadlines.deadline[top] <= now ? top : -1;
+    const heap = this.deadlines;
+    return heap.size > 0 && heap.topKey() <= now ? heap.top() : -1;
   }
 
   /** Removes every PE whose deadline is <= now (visit runs before each removal); returns how many. */
   expire<T>(now: number, visit: ((target: T, ref: number) => void) | null, target: T): number {
+    const heap = this.deadlines;
     let n = 0;
-    for (;;) {
-      const top = this.deadlines.top();
-      if (top < 0 || this.deadlines.deadline[top] > now) return n;
+    while (heap.size > 0 && heap.topKey() <= now) {
+      const top = heap.top();
       if (visit !== null) visit(target, top);
       this.remove(top);
       n++;
     }
+    return n;
   }
 
   // ===========================================================================
@@ -646,7 +615,8 @@ export class Handlespace implements SlotStore {
     let n = 0;
     const used = this.used;
     for (let slot = 0; slot < used; slot++) {
-      if (this.poolOf[slot] >= 0 && this.ownerOf[slot] === owner) {
+      const b = slot * RECORD_WORDS;
+      if (this.rec[b + F_POOL] >= 0 && this.u[b + F_OWNER] === owner) {
         visit(target, slot);
         n++;
       }
@@ -660,7 +630,8 @@ export class Handlespace implements SlotStore {
     let n = 0;
     const used = this.used;
     for (let slot = 0; slot < used; slot++) {
-      if (this.poolOf[slot] >= 0 && this.ownerOf[slot] === owner) {
+      const b = slot * RECORD_WORDS;
+      if (this.rec[b + F_POOL] >= 0 && this.u[b + F_OWNER] === owner) {
         if (visit !== null) visit(target, slot);
         this.remove(slot);
         n++;
@@ -678,8 +649,10 @@ export class Handlespace implements SlotStore {
   /** Changes the PE's owner (ENRP takeover) and home flag, moving its checksum. */
   setOwner(ref: number, owner: number, home: boolean): void {
     owner = owner >>> 0;
-    if (owner !== this.ownerOf[ref]) this.moveOwner(ref, owner);
-    this.flags[ref] = home ? this.flags[ref] | FLAG_HOME : this.flags[ref] & ~FLAG_HOME;
+    const b = ref * RECORD_WORDS;
+    if (owner !== this.u[b + F_OWNER]) this.moveOwner(ref, owner);
+    const flags = this.rec[b + F_FLAGS];
+    this.rec[b + F_FLAGS] = home ? flags | FLAG_HOME : flags & ~FLAG_HOME;
   }
 
   // ===========================================================================
@@ -698,7 +671,8 @@ export class Handlespace implements SlotStore {
 
   /** The PE's own folded (uncomplemented) checksum sum. */
   elementSum(ref: number): number {
-    return peSum((this.pools[this.poolOf[ref]] as Pool).handleSum, this.identifier[ref]);
+    const b = ref * RECORD_WORDS;
+    return peSum((this.pools[this.rec[b + F_POOL]] as Pool).handleSum, this.u[b + F_ID]);
   }
 
   // ===========================================================================
@@ -718,6 +692,7 @@ export class Handlespace implements SlotStore {
     this.sortPools();
     const sorted = this.sortedPools;
     const n = this.sortedPoolCount;
+    const u = this.u;
     let i = 0;
     if (cursor.handleLength >= 0) {
       // First pool whose handle is >= the cursor's.
@@ -725,8 +700,7 @@ export class Handlespace implements SlotStore {
       let b = n;
       while (a < b) {
         const mid = (a + b) >> 1;
-        const h = (this.pools[sorted[mid]] as Pool).handle;
-        if (compareHandles(h, h.length, cursor.handle, cursor.handleLength) < 0) a = mid + 1;
+        if (this.compareStoredHandle(sorted[mid], cursor.handle, cursor.handleLength) < 0) a = mid + 1;
         else b = mid;
       }
       i = a;
@@ -735,7 +709,7 @@ export class Handlespace implements SlotStore {
     for (; i < n; i++) {
       const pool = this.pools[sorted[i]] as Pool;
       const same = cursor.handleLength >= 0
-        && compareHandles(pool.handle, pool.handle.length, cursor.handle, cursor.handleLength) === 0;
+        && this.compareStoredHandle(pool.index, cursor.handle, cursor.handleLength) === 0;
       const after = same ? cursor.identifier : -1;
       // Members with identifier > after, sorted by identifier.
       let keys = this.pageKeys;
@@ -743,24 +717,23 @@ export class Handlespace implements SlotStore {
       let m = 0;
       const order = pool.order;
       for (let j = pool.lo; j < pool.hi; j++) {
-        const slot = order[j];
-        const id = this.identifier[slot];
-        if (id > after && (owner < 0 || this.ownerOf[slot] === owner)) keys[m++] = id * PAGE_INDEX_SCALE + (j - pool.lo);
+        const b = order[j] * RECORD_WORDS;
+        const id = u[b + F_ID];
+        if (id > after && (owner < 0 || u[b + F_OWNER] === owner)) keys[m++] = id * PAGE_INDEX_SCALE + (j - pool.lo);
       }
       sortNumbers(keys, m);
       let last = after;
       for (let j = 0; j < m; j++) {
-        const key = keys[j];
-        const index = key % PAGE_INDEX_SCALE;
+        const index = keys[j] % PAGE_INDEX_SCALE;
         const slot = order[pool.lo + index];
         if ((maxElements > 0 && taken >= maxElements) || !visit(target, slot)) {
-          setCursor(cursor, pool.handle, last);
+          this.setCursor(cursor, pool.index, last);
           return taken;
         }
         taken++;
-        last = this.identifier[slot];
+        last = u[slot * RECORD_WORDS + F_ID];
       }
-      setCursor(cursor, pool.handle, IDENTIFIER_DONE);
+      this.setCursor(cursor, pool.index, IDENTIFIER_DONE);
     }
     cursor.done = true;
     return taken;
@@ -783,14 +756,15 @@ export class Handlespace implements SlotStore {
 
   /** Fills the reusable record from the PE without allocating (once its buffers exist). */
   readPoolElement(ref: number, record: PoolElementRecord): void {
+    const b = ref * RECORD_WORDS;
     const element = record.element;
-    element.identifier = this.identifier[ref];
-    element.homeRegistrarIdentifier = this.homeRegistrar[ref];
-    element.registrationLife = this.life[ref];
-    this.readTransport(this.user, ref, element.userTransport, record.userBuffers);
+    element.identifier = this.u[b + F_ID];
+    element.homeRegistrarIdentifier = this.u[b + F_HOME];
+    element.registrationLife = this.rec[b + F_LIFE];
+    this.readTransport(ref, false, element.userTransport, record.userBuffers);
     this.readPolicy(ref, element.policy);
-    if ((this.flags[ref] & FLAG_ASAP) !== 0) {
-      this.readTransport(this.asap, ref, record.asap, record.asapBuffers);
+    if ((this.rec[b + F_FLAGS] & FLAG_ASAP) !== 0) {
+      this.readTransport(ref, true, record.asap, record.asapBuffers);
       element.asapTransport = record.asap;
     } else {
       element.asapTransport = null;
@@ -799,7 +773,8 @@ export class Handlespace implements SlotStore {
 
   /** Fills a Policy record with the PE's policy as registered (plus distance for DPF types). */
   readPolicy(ref: number, policy: Policy): void {
-    const module = (this.pools[this.poolOf[ref]] as Pool).policy;
+    const b = ref * RECORD_WORDS;
+    const module = (this.pools[this.rec[b + F_POOL]] as Pool).policy;
     policy.type = module.type;
     policy.weight = 0;
     policy.priority = 0;
@@ -807,91 +782,103 @@ export class Handlespace implements SlotStore {
     policy.loadDegradation = 0;
     policy.loadDpf = 0;
     policy.weightDpf = 0;
-    policy.distance = module.carriesDistance ? this.distance[ref] : 0;
+    policy.distance = module.carriesDistance ? this.u[b + F_DISTANCE] : 0;
     const fields = module.fields;
-    if (fields.length > 0) policy[fields[0]] = this.pa[ref];
-    if (fields.length > 1) policy[fields[1]] = this.pb[ref];
-    if (fields.length > 2) policy[fields[2]] = this.pc[ref];
+    if (fields.length > 0) policy[fields[0]] = this.u[b + F_PA];
+    if (fields.length > 1) policy[fields[1]] = this.u[b + F_PB];
+    if (fields.length > 2) policy[fields[2]] = this.u[b + F_PC];
   }
 
   /** The PE's user transport into a Transport record (addresses into `buffers`). */
   readUserTransport(ref: number, transport: Transport, buffers: AddressBuffers): void {
-    this.readTransport(this.user, ref, transport, buffers);
+    this.readTransport(ref, false, transport, buffers);
   }
 
   /** The PE's ASAP transport into a Transport record; false (record untouched) when it has none. */
   readAsapTransport(ref: number, transport: Transport, buffers: AddressBuffers): boolean {
-    if ((this.flags[ref] & FLAG_ASAP) === 0) return false;
-    this.readTransport(this.asap, ref, transport, buffers);
+    if ((this.rec[ref * RECORD_WORDS + F_FLAGS] & FLAG_ASAP) === 0) return false;
+    this.readTransport(ref, true, transport, buffers);
     return true;
   }
 
   getIdentifier(ref: number): number {
-    return this.identifier[ref];
+    return this.u[ref * RECORD_WORDS + F_ID];
   }
 
   /** The PE's pool ref. */
   getPool(ref: number): number {
-    return this.poolOf[ref];
+    return this.rec[ref * RECORD_WORDS + F_POOL];
   }
 
-  /** The stored pool handle (do not modify; valid while the pool exists). */
+  /** The PE's pool handle (see poolHandle). */
   getPoolHandle(ref: number): Uint8Array {
-    return (this.pools[this.poolOf[ref]] as Pool).handle;
+    return this.poolHandle(this.rec[ref * RECORD_WORDS + F_POOL]);
   }
 
   getHomeRegistrar(ref: number): number {
-    return this.homeRegistrar[ref];
+    return this.u[ref * RECORD_WORDS + F_HOME];
   }
 
   getOwner(ref: number): number {
-    return this.ownerOf[ref];
+    return this.u[ref * RECORD_WORDS + F_OWNER];
   }
 
   isHome(ref: number): boolean {
-    return (this.flags[ref] & FLAG_HOME) !== 0;
+    return (this.rec[ref * RECORD_WORDS + F_FLAGS] & FLAG_HOME) !== 0;
   }
 
   getAssociation(ref: number): number {
-    return this.associationOf[ref];
+    return this.u[ref * RECORD_WORDS + F_ASSOCIATION];
   }
 
   getRegistrationLife(ref: number): number {
-    return this.life[ref];
+    return this.rec[ref * RECORD_WORDS + F_LIFE];
   }
 
   getDistance(ref: number): number {
-    return this.distance[ref];
+    return this.u[ref * RECORD_WORDS + F_DISTANCE];
   }
 
   /** The PE's deadline, or -1. */
   getDeadline(ref: number): number {
-    return this.deadlines.position[ref] >= 0 ? this.deadlines.deadline[ref] : -1;
+    return this.deadlines.deadline(ref);
   }
 
   getTimerCode(ref: number): number {
-    return this.timer[ref];
+    return (this.rec[ref * RECORD_WORDS + F_FLAGS] >> 8) & 0xff;
   }
 
   getUnreachableReports(ref: number): number {
-    return this.reports[ref];
+    return this.u[ref * RECORD_WORDS + F_FLAGS] >>> 16;
   }
 
   /** Policy state: accumulated degradation (the *Degradation policies) or WRR round. */
   getPolicyState(ref: number): number {
-    return this.state[ref];
+    return this.u[ref * RECORD_WORDS + F_STATE];
   }
 
   /** True when ref names a live PE. */
   isValid(ref: number): boolean {
-    return ref >= 0 && ref < this.used && this.poolOf[ref] >= 0;
+    return ref >= 0 && ref < this.used && this.rec[ref * RECORD_WORDS + F_POOL] >= 0;
   }
 
   // ---- pools
 
-  /** The pool's handle (do not modify). */
+  /**
+   * The pool's handle: a copy made on the first request and kept with the
+   * pool (do not modify it). Allocates once per pool, never again.
+   */
   poolHandle(poolRef: number): Uint8Array {
-    return (this.pools[poolRef] as Pool).handle;
+    const pool = this.pools[poolRef] as Pool;
+    let copy = pool.handleCopy;
+    if (copy === null) {
+      const b = poolRef * POOL_WORDS;
+      const offset = this.poolTable[b + 2];
+      copy = new Uint8Array(this.poolTable[b + 3]);
+      for (let i = 0; i < copy.length; i++) copy[i] = this.poolHandles.bytes[offset + i];
+      pool.handleCopy = copy;
+    }
+    return copy;
   }
 
   poolPolicyType(poolRef: number): number {
@@ -942,22 +929,30 @@ export class Handlespace implements SlotStore {
 
   private findSlot(poolIndex: number, id: number): number {
     let i = this.peBuckets[this.peHash(poolIndex, id) & (this.peBuckets.length - 1)];
-    const identifier = this.identifier;
-    const poolOf = this.poolOf;
-    const next = this.next;
+    const u = this.u;
+    const rec = this.rec;
     while (i >= 0) {
-      if (identifier[i] === id && poolOf[i] === poolIndex) return i;
-      i = next[i];
+      const b = i * RECORD_WORDS;
+      if (u[b + F_ID] === id && rec[b + F_POOL] === poolIndex) return i;
+      i = rec[b + F_NEXT];
     }
     return -1;
   }
 
   private findPoolIndex(handle: Uint8Array, hash: number): number {
     let i = this.poolBuckets[hash & (this.poolBuckets.length - 1)];
+    const table = this.poolTable;
+    const length = handle.length;
     while (i >= 0) {
-      const pool = this.pools[i] as Pool;
-      if (pool.hash === hash && equalBytes(pool.handle, handle)) return i;
-      i = pool.chain;
+      const b = i * POOL_WORDS;
+      if (table[b] === hash && table[b + 3] === length) {
+        const bytes = this.poolHandles.bytes;
+        const offset = table[b + 2];
+        let j = 0;
+        while (j < length && bytes[offset + j] === handle[j]) j++;
+        if (j === length) return i;
+      }
+      i = table[b + 1];
     }
     return -1;
   }
@@ -970,35 +965,51 @@ export class Handlespace implements SlotStore {
     } else {
       index = this.pools.length;
       this.pools.push(null);
+      if ((index + 1) * POOL_WORDS > this.poolTable.length) {
+        const table = new Int32Array(this.poolTable.length * 2);
+        table.set(this.poolTable);
+        this.poolTable = table;
+      }
     }
-    const copy = new Uint8Array(handle.length);
-    copy.set(handle);
-    const pool = new Pool(index, copy, hash, sumBytes(copy, 0, copy.length), module, protocol, control);
+    const length = handle.length;
+    const offset = this.poolHandles.allocate(length);
+    const bytes = this.poolHandles.bytes;
+    for (let i = 0; i < length; i++) bytes[offset + i] = handle[i];
+    const b = index * POOL_WORDS;
+    this.poolTable[b] = hash;
+    this.poolTable[b + 2] = offset;
+    this.poolTable[b + 3] = length;
+    const pool = new Pool(index, sumBytes(handle, 0, length), module, protocol, control);
     this.pools[index] = pool;
     this.poolCount++;
     this.poolGeneration++;
     if (this.poolCount > this.poolBuckets.length) this.rehashPools(this.poolBuckets.length * 2);
-    else this.linkPool(pool);
+    else this.linkPool(index);
     return pool;
   }
 
   private deletePool(pool: Pool): void {
-    const bucket = pool.hash & (this.poolBuckets.length - 1);
+    const table = this.poolTable;
+    const index = pool.index;
+    const b = index * POOL_WORDS;
+    const bucket = table[b] & (this.poolBuckets.length - 1);
     let i = this.poolBuckets[bucket];
-    if (i === pool.index) {
-      this.poolBuckets[bucket] = pool.chain;
+    if (i === index) {
+      this.poolBuckets[bucket] = table[b + 1];
     } else {
       while (i >= 0) {
-        const p = this.pools[i] as Pool;
-        if (p.chain === pool.index) {
-          p.chain = pool.chain;
+        const n = table[i * POOL_WORDS + 1];
+        if (n === index) {
+          table[i * POOL_WORDS + 1] = table[b + 1];
           break;
         }
-        i = p.chain;
+        i = n;
       }
     }
-    this.pools[pool.index] = null;
-    this.freePools.push(pool.index);
+    this.poolHandles.free(table[b + 2], table[b + 3]);
+    table[b + 3] = -1;
+    this.pools[index] = null;
+    this.freePools.push(index);
     this.poolCount--;
     this.poolGeneration++;
     if (this.poolBuckets.length > 16 && this.poolCount * 8 < this.poolBuckets.length) {
@@ -1006,31 +1017,31 @@ export class Handlespace implements SlotStore {
     }
   }
 
-  private linkPool(pool: Pool): void {
-    const bucket = pool.hash & (this.poolBuckets.length - 1);
-    pool.chain = this.poolBuckets[bucket];
-    this.poolBuckets[bucket] = pool.index;
+  private linkPool(index: number): void {
+    const b = index * POOL_WORDS;
+    const bucket = this.poolTable[b] & (this.poolBuckets.length - 1);
+    this.poolTable[b + 1] = this.poolBuckets[bucket];
+    this.poolBuckets[bucket] = index;
   }
 
   private rehashPools(size: number): void {
     this.poolBuckets = new Int32Array(size);
     this.poolBuckets.fill(-1);
     const pools = this.pools;
-    for (let i = 0; i < pools.length; i++) {
-      const pool = pools[i];
-      if (pool !== null) this.linkPool(pool);
-    }
+    for (let i = 0; i < pools.length; i++) if (pools[i] !== null) this.linkPool(i);
   }
 
   private rehashElements(size: number): void {
     const buckets = new Int32Array(size);
     buckets.fill(-1);
     const mask = size - 1;
+    const rec = this.rec;
     for (let slot = 0; slot < this.used; slot++) {
-      const poolIndex = this.poolOf[slot];
+      const b = slot * RECORD_WORDS;
+      const poolIndex = rec[b + F_POOL];
       if (poolIndex < 0) continue;
-      const bucket = this.peHash(poolIndex, this.identifier[slot]) & mask;
-      this.next[slot] = buckets[bucket];
+      const bucket = this.peHash(poolIndex, this.u[b + F_ID]) & mask;
+      rec[b + F_NEXT] = buckets[bucket];
       buckets[bucket] = slot;
     }
     this.peBuckets = buckets;
@@ -1039,7 +1050,7 @@ export class Handlespace implements SlotStore {
   private allocateSlot(): number {
     const free = this.freeSlot;
     if (free >= 0) {
-      this.freeSlot = this.next[free];
+      this.freeSlot = this.rec[free * RECORD_WORDS + F_NEXT];
       return free;
     }
     if (this.used === this.capacity) {
@@ -1051,93 +1062,63 @@ export class Handlespace implements SlotStore {
   }
 
   private resize(capacity: number): void {
+    const rec = new Int32Array(capacity * RECORD_WORDS);
+    rec.set(this.rec);
+    this.rec = rec;
+    this.u = new Uint32Array(rec.buffer);
+    this.f = new Float64Array(rec.buffer);
     this.capacity = capacity;
-    this.identifier = growU32(this.identifier, capacity);
-    this.poolOf = growI32(this.poolOf, capacity);
-    this.homeRegistrar = growU32(this.homeRegistrar, capacity);
-    this.ownerOf = growU32(this.ownerOf, capacity);
-    this.life = growI32(this.life, capacity);
-    this.associationOf = growU32(this.associationOf, capacity);
-    this.flags = growU8(this.flags, capacity);
-    this.timer = growU8(this.timer, capacity);
-    this.reports = growU16(this.reports, capacity);
-    this.pa = growU32(this.pa, capacity);
-    this.pb = growU32(this.pb, capacity);
-    this.pc = growU32(this.pc, capacity);
-    this.distance = growU32(this.distance, capacity);
-    this.state = growU32(this.state, capacity);
-    this.aux = growU32(this.aux, capacity);
-    this.seq = growU32(this.seq, capacity);
-    this.next = growI32(this.next, capacity);
-    this.associationNext = growI32(this.associationNext, capacity);
-    this.associationPrevious = growI32(this.associationPrevious, capacity);
-    this.user.resize(capacity);
-    this.asap.resize(capacity);
     this.deadlines.resize(capacity);
   }
 
-  private storePolicy(module: PolicyModule, slot: number, policy: Policy): void {
+  private storePolicy(module: PolicyModule, b: number, policy: Policy): void {
     const fields = module.fields;
-    this.pa[slot] = fields.length > 0 ? policy[fields[0]] >>> 0 : 0;
-    this.pb[slot] = fields.length > 1 ? policy[fields[1]] >>> 0 : 0;
-    this.pc[slot] = fields.length > 2 ? policy[fields[2]] >>> 0 : 0;
+    const u = this.u;
+    u[b + F_PA] = fields.length > 0 ? policy[fields[0]] >>> 0 : 0;
+    u[b + F_PB] = fields.length > 1 ? policy[fields[1]] >>> 0 : 0;
+    u[b + F_PC] = fields.length > 2 ? policy[fields[2]] >>> 0 : 0;
   }
 
-  private policyEquals(module: PolicyModule, slot: number, policy: Policy, distance: number): boolean {
+  private policyEquals(module: PolicyModule, b: number, policy: Policy, distance: number): boolean {
     const fields = module.fields;
-    if (fields.length > 0 && this.pa[slot] !== policy[fields[0]] >>> 0) return false;
-    if (fields.length > 1 && this.pb[slot] !== policy[fields[1]] >>> 0) return false;
-    if (fields.length > 2 && this.pc[slot] !== policy[fields[2]] >>> 0) return false;
-    return this.distance[slot] === distance;
+    const u = this.u;
+    if (fields.length > 0 && u[b + F_PA] !== policy[fields[0]] >>> 0) return false;
+    if (fields.length > 1 && u[b + F_PB] !== policy[fields[1]] >>> 0) return false;
+    if (fields.length > 2 && u[b + F_PC] !== policy[fields[2]] >>> 0) return false;
+    return u[b + F_DISTANCE] === distance;
   }
 
-  /** Bytes a transport takes in the arena: [service code] then (length, address bytes) each. */
-  private transportSize(t: Transport): number {
+  // ---- transports
+  //
+  // A transport is F_USER (or F_ASAP): type | use << 8 | port << 16, an
+  // address count in F_COUNTS, and F_USER_ADDRESSES (F_ASAP_ADDRESSES):
+  // either one IPv4 address itself (FLAG_*_INLINE), or the offset of an
+  // arena block holding [DCCP service code (4 bytes)] then per address its
+  // length byte and its bytes.
+
+  private storeTransport(slot: number, asap: boolean, t: Transport): void {
+    const rec = this.rec;
+    const b = slot * RECORD_WORDS;
+    const addresses = t.addresses;
+    const n = addresses.length;
+    rec[b + (asap ? F_ASAP : F_USER)] = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
+    const counts = rec[b + F_COUNTS];
+    rec[b + F_COUNTS] = asap ? (counts & 0xff) | (n << 8) : (counts & ~0xff) | n;
+    const inlineFlag = asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE;
+    let flags = rec[b + F_FLAGS] & ~inlineFlag;
+    if (asap) flags |= FLAG_ASAP;
+    if (n === 1 && addresses[0].length === 4 && t.type !== PARAM_DCCP_TRANSPORT) {
+      const a = addresses[0];
+      rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)] = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+      rec[b + F_FLAGS] = flags | inlineFlag;
+      return;
+    }
+    rec[b + F_FLAGS] = flags;
     let size = t.type === PARAM_DCCP_TRANSPORT ? 4 : 0;
-    const addresses = t.addresses;
-    for (let i = 0; i < addresses.length; i++) size += 1 + addresses[i].length;
-    return size;
-  }
-
-  private storedSize(columns: TransportColumns, slot: number): number {
+    for (let i = 0; i < n; i++) size += 1 + addresses[i].length;
+    const offset = this.arena.allocate(size);
+    rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)] = offset;
     const bytes = this.arena.bytes;
-    let offset = columns.offset[slot];
-    let size = 0;
-    if (columns.type[slot] === PARAM_DCCP_TRANSPORT) {
-      size = 4;
-      offset += 4;
-    }
-    const n = columns.count[slot];
-    for (let i = 0; i < n; i++) {
-      const length = bytes[offset];
-      size += 1 + length;
-      offset += 1 + length;
-    }
-    return size;
-  }
-
-  /** Stores a transport; `fresh`: the slot has no block of this kind yet. */
-  private storeTransport(columns: TransportColumns, slot: number, t: Transport, fresh: boolean): void {
-    const size = this.transportSize(t);
-    const arena = this.arena;
-    let offset: number;
-    if (fresh) {
-      offset = arena.allocate(size);
-    } else {
-      const oldSize = this.storedSize(columns, slot);
-      offset = columns.offset[slot];
-      if (arena.classOf(oldSize) !== arena.classOf(size)) {
-        arena.free(offset, oldSize);
-        offset = arena.allocate(size);
-      }
-    }
-    columns.type[slot] = t.type;
-    columns.use[slot] = t.transportUse;
-    columns.port[slot] = t.port;
-    columns.offset[slot] = offset;
-    const addresses = t.addresses;
-    columns.count[slot] = addresses.length;
-    const bytes = arena.bytes;
     let o = offset;
     if (t.type === PARAM_DCCP_TRANSPORT) {
       const code = t.serviceCode >>> 0;
@@ -1147,7 +1128,7 @@ export class Handlespace implements SlotStore {
       bytes[o + 3] = code & 0xff;
       o += 4;
     }
-    for (let i = 0; i < addresses.length; i++) {
+    for (let i = 0; i < n; i++) {
       const a = addresses[i];
       const length = a.length;
       bytes[o++] = length;
@@ -1156,25 +1137,48 @@ export class Handlespace implements SlotStore {
     }
   }
 
-  private freeTransport(columns: TransportColumns, slot: number): void {
-    this.arena.free(columns.offset[slot], this.storedSize(columns, slot));
-    columns.count[slot] = 0;
+  /** Releases a transport's arena block (if any) and clears its ASAP flag. */
+  private freeTransport(slot: number, asap: boolean): void {
+    const rec = this.rec;
+    const b = slot * RECORD_WORDS;
+    const flags = rec[b + F_FLAGS];
+    if ((flags & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) === 0) {
+      const offset = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
+      const n = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
+      const bytes = this.arena.bytes;
+      let o = offset;
+      if ((rec[b + (asap ? F_ASAP : F_USER)] & 0xff) === PARAM_DCCP_TRANSPORT) o += 4;
+      for (let i = 0; i < n; i++) o += 1 + bytes[o];
+      this.arena.free(offset, o - offset);
+    }
+    if (asap) {
+      rec[b + F_FLAGS] = flags & ~(FLAG_ASAP | FLAG_ASAP_INLINE);
+      rec[b + F_COUNTS] = rec[b + F_COUNTS] & 0xff;
+    }
   }
 
-  private transportEquals(columns: TransportColumns, slot: number, t: Transport): boolean {
-    if (columns.type[slot] !== t.type || columns.use[slot] !== t.transportUse || columns.port[slot] !== t.port) {
-      return false;
-    }
+  private transportEquals(slot: number, asap: boolean, t: Transport): boolean {
+    const rec = this.rec;
+    const b = slot * RECORD_WORDS;
+    const head = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
+    if (rec[b + (asap ? F_ASAP : F_USER)] !== head) return false;
     const addresses = t.addresses;
-    if (columns.count[slot] !== addresses.length) return false;
+    const n = addresses.length;
+    const stored = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
+    if (stored !== n) return false;
+    const word = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
+    if ((rec[b + F_FLAGS] & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) !== 0) {
+      const a = addresses[0];
+      return a.length === 4 && ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) === word;
+    }
     const bytes = this.arena.bytes;
-    let o = columns.offset[slot];
+    let o = word;
     if (t.type === PARAM_DCCP_TRANSPORT) {
       const code = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
       if (code !== t.serviceCode >>> 0) return false;
       o += 4;
     }
-    for (let i = 0; i < addresses.length; i++) {
+    for (let i = 0; i < n; i++) {
       const a = addresses[i];
       const length = a.length;
       if (bytes[o++] !== length) return false;
@@ -1184,22 +1188,36 @@ export class Handlespace implements SlotStore {
     return true;
   }
 
-  private readTransport(columns: TransportColumns, slot: number, t: Transport, buffers: AddressBuffers): void {
-    const type = columns.type[slot];
+  private readTransport(slot: number, asap: boolean, t: Transport, buffers: AddressBuffers): void {
+    const rec = this.rec;
+    const b = slot * RECORD_WORDS;
+    const head = rec[b + (asap ? F_ASAP : F_USER)];
+    const type = head & 0xff;
     t.type = type;
-    t.port = columns.port[slot];
-    t.transportUse = columns.use[slot];
+    t.transportUse = (head >> 8) & 0xff;
+    t.port = head >>> 16;
+    const n = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
+    const addresses = t.addresses;
+    if (addresses.length !== n) addresses.length = n;
+    const word = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
+    if ((rec[b + F_FLAGS] & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) !== 0) {
+      t.serviceCode = 0;
+      const view = addressBuffer(buffers, 0, 4);
+      view[0] = word >>> 24;
+      view[1] = (word >>> 16) & 0xff;
+      view[2] = (word >>> 8) & 0xff;
+      view[3] = word & 0xff;
+      addresses[0] = view;
+      return;
+    }
     const bytes = this.arena.bytes;
-    let o = columns.offset[slot];
+    let o = word;
     if (type === PARAM_DCCP_TRANSPORT) {
       t.serviceCode = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
       o += 4;
     } else {
       t.serviceCode = 0;
     }
-    const n = columns.count[slot];
-    const addresses = t.addresses;
-    if (addresses.length !== n) addresses.length = n;
     for (let i = 0; i < n; i++) {
       const length = bytes[o++];
       const view = addressBuffer(buffers, i, length);
@@ -1209,10 +1227,14 @@ export class Handlespace implements SlotStore {
     }
   }
 
+  // ---- associations and owners
+
   private linkAssociation(slot: number, association: number): void {
-    this.associationOf[slot] = association;
-    this.associationNext[slot] = -1;
-    this.associationPrevious[slot] = -1;
+    const rec = this.rec;
+    const b = slot * RECORD_WORDS;
+    rec[b + F_ASSOCIATION] = association;
+    rec[b + F_ASSOCIATION_NEXT] = -1;
+    rec[b + F_ASSOCIATION_PREVIOUS] = -1;
     if (association === 0) return;
     let entry = this.associations.get(association);
     if (entry < 0) {
@@ -1228,22 +1250,24 @@ export class Handlespace implements SlotStore {
       this.associations.set(association, entry);
     }
     const head = this.associationHead[entry];
-    this.associationNext[slot] = head;
-    if (head >= 0) this.associationPrevious[head] = slot;
+    rec[b + F_ASSOCIATION_NEXT] = head;
+    if (head >= 0) rec[head * RECORD_WORDS + F_ASSOCIATION_PREVIOUS] = slot;
     this.associationHead[entry] = slot;
     this.associationCount[entry]++;
   }
 
   private unlinkAssociation(slot: number): void {
-    const association = this.associationOf[slot];
+    const rec = this.rec;
+    const b = slot * RECORD_WORDS;
+    const association = this.u[b + F_ASSOCIATION];
     if (association === 0) return;
     const entry = this.associations.get(association);
-    const next = this.associationNext[slot];
-    const previous = this.associationPrevious[slot];
-    if (previous >= 0) this.associationNext[previous] = next;
+    const next = rec[b + F_ASSOCIATION_NEXT];
+    const previous = rec[b + F_ASSOCIATION_PREVIOUS];
+    if (previous >= 0) rec[previous * RECORD_WORDS + F_ASSOCIATION_NEXT] = next;
     else this.associationHead[entry] = next;
-    if (next >= 0) this.associationPrevious[next] = previous;
-    this.associationOf[slot] = 0;
+    if (next >= 0) rec[next * RECORD_WORDS + F_ASSOCIATION_PREVIOUS] = previous;
+    rec[b + F_ASSOCIATION] = 0;
     if (--this.associationCount[entry] === 0) {
       this.associations.remove(association);
       this.freeAssociations.push(entry);
@@ -1252,7 +1276,7 @@ export class Handlespace implements SlotStore {
 
   /** Adds `sum` and `delta` PEs to the owner's totals (entries exist while count > 0). */
   private addOwner(owner: number, sum: number, delta: number): void {
-    let entry = this.owners.get(owner);
+    let entry = this.cachedOwnerEntry >= 0 && this.cachedOwner === owner ? this.cachedOwnerEntry : this.owners.get(owner);
     if (entry < 0) {
       if (this.freeOwners.length > 0) {
         entry = this.freeOwners.pop() as number;
@@ -1270,14 +1294,60 @@ export class Handlespace implements SlotStore {
     if (this.ownerCount[entry] === 0) {
       this.owners.remove(owner);
       this.freeOwners.push(entry);
+      this.cachedOwnerEntry = -1;
+    } else {
+      this.cachedOwner = owner;
+      this.cachedOwnerEntry = entry;
     }
   }
 
   private moveOwner(slot: number, owner: number): void {
     const sum = this.elementSum(slot);
-    this.addOwner(this.ownerOf[slot], -sum, -1);
-    this.ownerOf[slot] = owner;
+    const b = slot * RECORD_WORDS;
+    this.addOwner(this.u[b + F_OWNER], -sum, -1);
+    this.u[b + F_OWNER] = owner;
     this.addOwner(owner, sum, 1);
+  }
+
+  /** Bytewise order (a proper prefix first) of pool `index`'s handle against `length` bytes of `other`. */
+  private compareStoredHandle(index: number, other: Uint8Array, length: number): number {
+    const b = index * POOL_WORDS;
+    const bytes = this.poolHandles.bytes;
+    const offset = this.poolTable[b + 2];
+    const own = this.poolTable[b + 3];
+    const n = own < length ? own : length;
+    for (let i = 0; i < n; i++) {
+      const d = bytes[offset + i] - other[i];
+      if (d !== 0) return d;
+    }
+    return own - length;
+  }
+
+  /** Bytewise order of two pools' handles. */
+  private comparePools(x: number, y: number): number {
+    const table = this.poolTable;
+    const bytes = this.poolHandles.bytes;
+    const ox = table[x * POOL_WORDS + 2];
+    const lx = table[x * POOL_WORDS + 3];
+    const oy = table[y * POOL_WORDS + 2];
+    const ly = table[y * POOL_WORDS + 3];
+    const n = lx < ly ? lx : ly;
+    for (let i = 0; i < n; i++) {
+      const d = bytes[ox + i] - bytes[oy + i];
+      if (d !== 0) return d;
+    }
+    return lx - ly;
+  }
+
+  /** Puts the cursor after `identifier` in pool `index`. */
+  private setCursor(cursor: TableCursor, index: number, identifier: number): void {
+    const b = index * POOL_WORDS;
+    const offset = this.poolTable[b + 2];
+    const length = this.poolTable[b + 3];
+    const bytes = this.poolHandles.bytes;
+    for (let i = 0; i < length; i++) cursor.handle[i] = bytes[offset + i];
+    cursor.handleLength = length;
+    cursor.identifier = identifier;
   }
 
   /** Rebuilds the handle-sorted pool list used by nextPage when pools came or went. */
@@ -1302,46 +1372,17 @@ export class Handlespace implements SlotStore {
 
   private siftPools(i: number, n: number): void {
     const sorted = this.sortedPools;
-    const pools = this.pools;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) return;
-      if (child + 1 < n) {
-        const a = (pools[sorted[child]] as Pool).handle;
-        const b = (pools[sorted[child + 1]] as Pool).handle;
-        if (compareHandles(a, a.length, b, b.length) < 0) child++;
-      }
-      const p = (pools[sorted[i]] as Pool).handle;
-      const c = (pools[sorted[child]] as Pool).handle;
-      if (compareHandles(p, p.length, c, c.length) >= 0) return;
+      if (child + 1 < n && this.comparePools(sorted[child], sorted[child + 1]) < 0) child++;
+      if (this.comparePools(sorted[i], sorted[child]) >= 0) return;
       const t = sorted[i];
       sorted[i] = sorted[child];
       sorted[child] = t;
       i = child;
     }
   }
-}
-
-function setCursor(cursor: TableCursor, handle: Uint8Array, identifier: number): void {
-  cursor.handle.set(handle);
-  cursor.handleLength = handle.length;
-  cursor.identifier = identifier;
-}
-
-/** Bytewise order, a proper prefix first. */
-function compareHandles(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): number {
-  const n = aLength < bLength ? aLength : bLength;
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i] - b[i];
-  }
-  return aLength - bLength;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  const n = a.length;
-  if (n !== b.length) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** In-place heap sort of keys[0 .. n-1] (ascending). */
@@ -1371,28 +1412,4 @@ function siftNumbers(keys: Float64Array, i: number, n: number): void {
 function clamp(v: number, min: number, max: number): number {
   if (!(v >= min)) return min;
   return v > max ? max : Math.floor(v);
-}
-
-function growU8(a: Uint8Array, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  b.set(a.length <= n ? a : a.subarray(0, n));
-  return b;
-}
-
-function growU16(a: Uint16Array, n: number): Uint16Array {
-  const b = new Uint16Array(n);
-  b.set(a.length <= n ? a : a.subarray(0, n));
-  return b;
-}
-
-function growU32(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(n);
-  b.set(a.length <= n ? a : a.subarray(0, n));
-  return b;
-}
-
-function growI32(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(n);
-  b.set(a.length <= n ? a : a.subarray(0, n));
-  return b;
 }

@@ -1,54 +1,65 @@
-// A binary min-heap of PE slots by deadline (absolute ms). Every slot has at
-// most one entry; position[slot] is its heap index or -1.
+// A 4-ary min-heap of PE slots by deadline (absolute ms). Keys are stored in
+// heap order next to the slots, so a sift compares neighbouring memory (four
+// children share a cache line) instead of chasing slots; four children per
+// node halve the depth of a binary heap. Every slot has at most one entry;
+// position[slot] is its heap index or -1.
 
 export class DeadlineHeap {
-  deadline: Float64Array;
+  keys: Float64Array;
+  slots: Int32Array;
   position: Int32Array;
-  heap: Int32Array;
   size: number;
 
   constructor(capacity: number) {
-    this.deadline = new Float64Array(capacity);
+    this.keys = new Float64Array(capacity);
+    this.slots = new Int32Array(capacity);
     this.position = new Int32Array(capacity);
     this.position.fill(-1);
-    this.heap = new Int32Array(capacity);
     this.size = 0;
   }
 
-  /** Resizes the per-slot arrays to `capacity` slots (>= every slot in use). */
+  /** Resizes to `capacity` slots (>= every slot in use). */
   resize(capacity: number): void {
-    const deadline = new Float64Array(capacity);
+    const keys = new Float64Array(capacity);
+    const slots = new Int32Array(capacity);
     const position = new Int32Array(capacity);
-    const heap = new Int32Array(capacity);
-    const n = this.deadline.length < capacity ? this.deadline.length : capacity;
-    for (let i = 0; i < n; i++) {
-      deadline[i] = this.deadline[i];
-      position[i] = this.position[i];
+    for (let i = 0; i < this.size; i++) {
+      keys[i] = this.keys[i];
+      slots[i] = this.slots[i];
     }
+    const n = this.position.length < capacity ? this.position.length : capacity;
+    for (let i = 0; i < n; i++) position[i] = this.position[i];
     for (let i = n; i < capacity; i++) position[i] = -1;
-    for (let i = 0; i < this.size; i++) heap[i] = this.heap[i];
-    this.deadline = deadline;
+    this.keys = keys;
+    this.slots = slots;
     this.position = position;
-    this.heap = heap;
   }
 
   /** The slot with the earliest deadline, or -1. */
   top(): number {
-    return this.size > 0 ? this.heap[0] : -1;
+    return this.size > 0 ? this.slots[0] : -1;
+  }
+
+  /** The earliest deadline (size > 0). */
+  topKey(): number {
+    return this.keys[0];
+  }
+
+  /** The slot's deadline, or -1 when it has none. */
+  deadline(slot: number): number {
+    const i = this.position[slot];
+    return i < 0 ? -1 : this.keys[i];
   }
 
   /** Sets (or moves) the slot's deadline. */
   set(slot: number, deadline: number): void {
     const i = this.position[slot];
-    this.deadline[slot] = deadline;
     if (i < 0) {
-      const n = this.size++;
-      this.heap[n] = slot;
-      this.position[slot] = n;
-      this.up(n);
+      this.up(this.size++, slot, deadline);
+    } else if (deadline < this.keys[i]) {
+      this.up(i, slot, deadline);
     } else {
-      this.up(i);
-      this.down(this.position[slot]);
+      this.down(i, slot, deadline);
     }
   }
 
@@ -58,51 +69,60 @@ export class DeadlineHeap {
     if (i < 0) return;
     this.position[slot] = -1;
     const last = --this.size;
-    if (i !== last) {
-      const moved = this.heap[last];
-      this.heap[i] = moved;
-      this.position[moved] = i;
-      this.up(i);
-      this.down(this.position[moved]);
-    }
+    if (i === last) return;
+    const moved = this.slots[last];
+    const key = this.keys[last];
+    if (i > 0 && key < this.keys[(i - 1) >> 2]) this.up(i, moved, key);
+    else this.down(i, moved, key);
   }
 
-  private up(i: number): void {
-    const heap = this.heap;
-    const deadline = this.deadline;
+  /** Places (slot, key) at hole i or above it. */
+  private up(i: number, slot: number, key: number): void {
+    const keys = this.keys;
+    const slots = this.slots;
     const position = this.position;
-    const slot = heap[i];
-    const d = deadline[slot];
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent];
-      if (deadline[p] <= d) break;
-      heap[i] = p;
-      position[p] = i;
+      const parent = (i - 1) >> 2;
+      const k = keys[parent];
+      if (k <= key) break;
+      keys[i] = k;
+      const s = slots[parent];
+      slots[i] = s;
+      position[s] = i;
       i = parent;
     }
-    heap[i] = slot;
+    keys[i] = key;
+    slots[i] = slot;
     position[slot] = i;
   }
 
-  private down(i: number): void {
-    const heap = this.heap;
-    const deadline = this.deadline;
+  /** Places (slot, key) at hole i or below it. */
+  private down(i: number, slot: number, key: number): void {
+    const keys = this.keys;
+    const slots = this.slots;
     const position = this.position;
     const n = this.size;
-    const slot = heap[i];
-    const d = deadline[slot];
     for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && deadline[heap[child + 1]] < deadline[heap[child]]) child++;
-      const c = heap[child];
-      if (deadline[c] >= d) break;
-      heap[i] = c;
-      position[c] = i;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      let child = first;
+      let k = keys[first];
+      const end = first + 4 < n ? first + 4 : n;
+      for (let c = first + 1; c < end; c++) {
+        if (keys[c] < k) {
+          k = keys[c];
+          child = c;
+        }
+      }
+      if (k >= key) break;
+      keys[i] = k;
+      const s = slots[child];
+      slots[i] = s;
+      position[s] = i;
       i = child;
     }
-    heap[i] = slot;
+    keys[i] = key;
+    slots[i] = slot;
     position[slot] = i;
   }
 }

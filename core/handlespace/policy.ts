@@ -14,23 +14,67 @@
 //   the first min(k, maxIncrement) drawn run `select`.
 // maxIncrement 0 means the policy's default (rsplib: "0 = default").
 //
-// Per-PE storage the policies use (struct-of-arrays, indexed by slot):
-//   pa, pb, pc  the policy's wire fields, in the order of `fields`
-//   distance    the DPF distance (ms) the registrar measured
-//   state, aux  policy state: degradation; or WRR round and virtual counter
-//               (randomized pools use aux for the PE's position in the pool)
+// Per-PE storage the policies use, in the PE record (layout.ts), read and
+// written through the accessors below:
+//   valueA, valueB, valueC  the policy's wire fields, in the order of `fields`
+//   distance                the DPF distance (ms) the registrar measured
+//   state, aux              policy state: degradation; or WRR round and
+//                           virtual counter (randomized pools use aux for the
+//                           PE's position in the pool)
+//   key                     what `key` / `weight` compute, stored with setKey
+import {
+  F_AUX, F_DISTANCE, F_KEY, F_PA, F_PB, F_PC, F_STATE, RECORD_WORDS,
+} from "./layout.js";
 
 /** Wire fields of a Policy (core/wire/types.ts) a policy may keep. */
 export type PolicyField = "weight" | "priority" | "load" | "loadDegradation" | "loadDpf" | "weightDpf";
 
-/** The per-PE arrays a policy reads and writes. */
+/** The PE records as the policies see them: the unsigned and the float64 views. */
 export interface PolicyStore {
-  pa: Uint32Array;
-  pb: Uint32Array;
-  pc: Uint32Array;
-  distance: Uint32Array;
-  state: Uint32Array;
-  aux: Uint32Array;
+  u: Uint32Array;
+  f: Float64Array;
+}
+
+/** Stores the PE's sorting key or weight (what `key` and `weight` compute). */
+export function setKey(s: PolicyStore, slot: number, value: number): void {
+  s.f[(slot * RECORD_WORDS + F_KEY) >> 1] = value;
+}
+
+/** The PE's stored sorting key or weight. */
+export function keyOf(s: PolicyStore, slot: number): number {
+  return s.f[(slot * RECORD_WORDS + F_KEY) >> 1];
+}
+
+export function valueA(s: PolicyStore, slot: number): number {
+  return s.u[slot * RECORD_WORDS + F_PA];
+}
+
+export function valueB(s: PolicyStore, slot: number): number {
+  return s.u[slot * RECORD_WORDS + F_PB];
+}
+
+export function valueC(s: PolicyStore, slot: number): number {
+  return s.u[slot * RECORD_WORDS + F_PC];
+}
+
+export function distanceOf(s: PolicyStore, slot: number): number {
+  return s.u[slot * RECORD_WORDS + F_DISTANCE];
+}
+
+export function stateOf(s: PolicyStore, slot: number): number {
+  return s.u[slot * RECORD_WORDS + F_STATE];
+}
+
+export function setState(s: PolicyStore, slot: number, value: number): void {
+  s.u[slot * RECORD_WORDS + F_STATE] = value;
+}
+
+export function auxOf(s: PolicyStore, slot: number): number {
+  return s.u[slot * RECORD_WORDS + F_AUX];
+}
+
+export function setAux(s: PolicyStore, slot: number, value: number): void {
+  s.u[slot * RECORD_WORDS + F_AUX] = value;
 }
 
 /** A pool's members as the policies see them: slots order[lo] ... order[hi - 1]. */
@@ -50,17 +94,20 @@ export interface PolicyModule {
   randomized: boolean;
   /** maxIncrement used when a resolution passes 0 (rsplib's table). */
   defaultMaxIncrement: number;
-  /** Wire fields kept in pa, pb, pc, in this order. */
+  /** Wire fields kept in values a, b, c, in this order. */
   fields: PolicyField[];
   /** The wire policy carries the DPF distance. */
   carriesDistance: boolean;
-  /** Sorting order: the primary key, ascending (ties: older sequence number first). */
-  key: ((s: PolicyStore, slot: number) => number) | null;
-  /** Randomized: the PE's weight, an integer >= 0. */
-  weight: ((s: PolicyStore, slot: number) => number) | null;
-  /** A new PE, before it joins the pool (the pool does not contain it yet). */
+  /**
+   * Sorting order: computes the PE's primary key (ascending; ties: older
+   * sequence number first) and stores it with setKey.
+   */
+  key: ((s: PolicyStore, slot: number) => void) | null;
+  /** Randomized: computes the PE's weight (an integer >= 0) and stores it with setKey. */
+  weight: ((s: PolicyStore, slot: number) => void) | null;
+  /** A new PE, before its key is computed and it joins the pool (which does not contain it yet). */
   initialize: ((s: PolicyStore, pool: PoolView, slot: number) => void) | null;
-  /** Before each resolution on the pool. */
+  /** Before each resolution on the pool (must keep the order; store any changed keys). */
   prepare: ((s: PolicyStore, pool: PoolView) => void) | null;
   /** A consumed PE (one of the first maxIncrement selected). */
   select: ((s: PolicyStore, slot: number) => void) | null;
@@ -112,19 +159,19 @@ export function penalizedKey(sum: number, distance: number, dpf: number): number
   return v > POLICY_VALUE_MAX ? POLICY_VALUE_MAX : v;
 }
 
-/** Degradation accumulation of the *Degradation policies: state += loadDegradation (pb), clamped. */
+/** Degradation accumulation of the *Degradation policies: state += load degradation (value b), clamped. */
 export function accumulateDegradation(s: PolicyStore, slot: number): void {
-  s.state[slot] = clampedSum(s.state[slot], s.pb[slot], 0);
+  setState(s, slot, clampedSum(stateOf(s, slot), valueB(s, slot), 0));
 }
 
 /** True when the PE carries degradation (a re-registration must reset it). */
 export function hasDegradation(s: PolicyStore, slot: number): boolean {
-  return s.state[slot] !== 0;
+  return stateOf(s, slot) !== 0;
 }
 
 /** Clears the accumulated degradation. */
 export function clearDegradation(s: PolicyStore, slot: number): void {
-  s.state[slot] = 0;
+  setState(s, slot, 0);
 }
 
 /** A PolicyModule with every hook absent; policies fill in what they use. */

@@ -9,23 +9,25 @@
 // is moved back to the start only when it reaches the end (amortised O(1)).
 //
 // Randomized pools keep their PE slots in order[0 .. count-1] (a PE's
-// position is in aux[slot]) and a Fenwick tree of the weights, so a draw,
+// position is its aux field) and a Fenwick tree of the weights, so a draw,
 // an insertion and a removal are O(log n) whatever the pool size.
-import { randomBelow, type RandomSource } from "./random.js";
-import type { PolicyModule, PolicyStore } from "./policy.js";
+import type { RandomSource } from "./random.js";
+import { auxOf, setAux, type PolicyModule, type PolicyStore } from "./policy.js";
+import { F_KEY, F_SEQ, RECORD_WORDS } from "./layout.js";
 
-/** The per-PE arrays the pool engine uses: the policy's plus sequence numbers. */
-export interface SlotStore extends PolicyStore {
-  seq: Uint32Array;
-}
+/** The PE records as the pool engine sees them (the sequence number is in there too). */
+export type SlotStore = PolicyStore;
 
 /** An output array of PE references. */
 export type RefArray = Int32Array | number[];
 
 export class Pool {
   index: number;
-  handle: Uint8Array;
-  hash: number;
+  /**
+   * A copy of the handle, made the first time someone asks for it (the
+   * handlespace keeps handles in a compact table; most pools are never asked).
+   */
+  handleCopy: Uint8Array | null;
   /** Unfolded checksum sum of the handle (checksum.ts). */
   handleSum: number;
   policy: PolicyModule;
@@ -39,18 +41,16 @@ export class Pool {
   order: Int32Array;
   lo: number;
   hi: number;
-  /** Fenwick tree of weights, 1-based (randomized pools), else null. */
+  /**
+   * Randomized pools: the Fenwick tree of weights, 1-based, with the sum of
+   * all weights in element 0 (a typed-array cell, so updating it never boxes
+   * a double); sorting-order pools: null.
+   */
   tree: Float64Array | null;
-  /** Sum of weights (randomized pools). */
-  total: number;
-  /** Next pool in the same hash bucket, -1 for none. */
-  chain: number;
 
-  constructor(index: number, handle: Uint8Array, hash: number, handleSum: number, policy: PolicyModule,
-    protocol: number, control: boolean) {
+  constructor(index: number, handleSum: number, policy: PolicyModule, protocol: number, control: boolean) {
     this.index = index;
-    this.handle = handle;
-    this.hash = hash;
+    this.handleCopy = null;
     this.handleSum = handleSum;
     this.policy = policy;
     this.protocol = protocol;
@@ -61,17 +61,20 @@ export class Pool {
     this.lo = 0;
     this.hi = 0;
     this.tree = policy.randomized ? new Float64Array(5) : null;
-    this.total = 0;
-    this.chain = -1;
   }
 
-  /** Adds a new PE (its policy fields and state already set). */
+  /** Adds a PE (its policy fields and state set): computes its key or weight and inserts it. */
   attach(s: SlotStore, slot: number): void {
-    if (this.tree !== null) this.randomInsert(s, slot);
-    else this.sortedInsert(s, slot);
+    if (this.tree !== null) {
+      (this.policy.weight as (s: PolicyStore, slot: number) => void)(s, slot);
+      this.randomInsert(s, slot);
+    } else {
+      (this.policy.key as (s: PolicyStore, slot: number) => void)(s, slot);
+      this.sortedInsert(s, slot);
+    }
   }
 
-  /** Removes a PE; its key or weight must be what it was when attached. */
+  /** Removes a PE (found by the key or weight stored when it was attached). */
   detach(s: SlotStore, slot: number): void {
     if (this.tree !== null) this.randomRemove(s, slot);
     else this.sortedRemove(s, slot);
@@ -96,11 +99,13 @@ export class Pool {
     for (let i = 0; i < n; i++) out[i] = order[lo + i];
     const m = consume < n ? consume : n;
     const select = policy.select;
+    const key = policy.key as (s: PolicyStore, slot: number) => void;
     for (let i = 0; i < m; i++) {
       const slot = out[i];
       this.sortedRemove(s, slot);
-      s.seq[slot] = this.seq++;
+      s.u[slot * RECORD_WORDS + F_SEQ] = this.seq++;
       if (select !== null) select(s, slot);
+      key(s, slot);
       this.sortedInsert(s, slot);
     }
     return n;
@@ -108,19 +113,20 @@ export class Pool {
 
   // ---- sorting order --------------------------------------------------------
 
-  /** <0, 0, >0 as slot a sorts before, equal to, after slot b. */
+  /** <0, 0, >0 as slot a sorts before, equal to, after slot b (stored keys, then sequence numbers). */
   private compare(s: SlotStore, a: number, b: number): number {
-    const key = this.policy.key as (s: PolicyStore, slot: number) => number;
-    const ka = key(s, a);
-    const kb = key(s, b);
+    const ra = a * RECORD_WORDS;
+    const rb = b * RECORD_WORDS;
+    const ka = s.f[(ra + F_KEY) >> 1];
+    const kb = s.f[(rb + F_KEY) >> 1];
     if (ka !== kb) return ka < kb ? -1 : 1;
-    return s.seq[a] - s.seq[b];
+    return s.u[ra + F_SEQ] - s.u[rb + F_SEQ];
   }
 
   /** Renumbers the sequence 0 .. count-1 in the current order (rsplib resequencing). */
   resequence(s: SlotStore): void {
     let n = 0;
-    for (let i = this.lo; i < this.hi; i++) s.seq[this.order[i]] = n++;
+    for (let i = this.lo; i < this.hi; i++) s.u[this.order[i] * RECORD_WORDS + F_SEQ] = n++;
     this.seq = n;
   }
 
@@ -223,24 +229,45 @@ export class Pool {
 
   // ---- randomized -----------------------------------------------------------
 
+  // Weights are read from the PE records inside these methods and never
+  // passed as arguments or returned: V8 would box such doubles (32-bit
+  // weights exceed its small integers) on every call that is not inlined.
+
   private randomSelect(s: SlotStore, random: RandomSource, n: number, out: RefArray, consume: number): number {
     const policy = this.policy;
-    const weight = policy.weight as (s: PolicyStore, slot: number) => number;
     const select = policy.select;
+    const tree = this.tree as Float64Array;
+    const size = tree.length - 1;
     let taken = 0;
     // Draw without replacement: a drawn PE's weight is taken out of the tree
     // until all draws are done (rsplib unlinks it from the value tree).
     for (let i = 0; i < n; i++) {
-      if (this.total < 1) break;
-      const index = this.search(randomBelow(random, this.total));
+      const total = tree[0];
+      if (total < 1) break;
+      // 53 random bits (two draws), so 32-bit weights keep their proportions.
+      const high = random() >>> 11;
+      const low = random() >>> 0;
+      let value = (high * 4294967296 + low) % total;
+      // Fenwick descent: the member whose cumulative weight range holds value.
+      let index = 0;
+      for (let step = size; step > 0; step >>= 1) {
+        const next = index + step;
+        if (next <= size && tree[next] <= value) {
+          index = next;
+          value -= tree[next];
+        }
+      }
+      if (index >= this.count) index = this.count - 1;
       const slot = this.order[index];
       out[taken++] = slot;
-      this.add(index, -weight(s, slot));
+      this.addWeight(s, index, slot, -1);
       if (i < consume && select !== null) select(s, slot);
     }
+    const weight = policy.weight as (s: PolicyStore, slot: number) => void;
     for (let i = 0; i < taken; i++) {
       const slot = out[i];
-      this.add(s.aux[slot], weight(s, slot));
+      weight(s, slot);
+      this.addWeight(s, auxOf(s, slot), slot, 1);
     }
     return taken;
   }
@@ -249,66 +276,51 @@ export class Pool {
     if (this.count === this.order.length) this.rebuild(s, this.order.length * 2);
     const index = this.count;
     this.order[index] = slot;
-    s.aux[slot] = index;
+    setAux(s, slot, index);
     this.count = index + 1;
     this.hi = this.count;
-    this.add(index, (this.policy.weight as (s: PolicyStore, slot: number) => number)(s, slot));
+    this.addWeight(s, index, slot, 1);
   }
 
   private randomRemove(s: SlotStore, slot: number): void {
-    const weight = this.policy.weight as (s: PolicyStore, slot: number) => number;
-    const index = s.aux[slot];
+    const index = auxOf(s, slot);
     const last = this.count - 1;
-    this.add(index, -weight(s, slot));
+    this.addWeight(s, index, slot, -1);
     if (index !== last) {
       const moved = this.order[last];
-      const w = weight(s, moved);
-      this.add(last, -w);
+      this.addWeight(s, last, moved, -1);
       this.order[index] = moved;
-      s.aux[moved] = index;
-      this.add(index, w);
+      setAux(s, moved, index);
+      this.addWeight(s, index, moved, 1);
     }
     this.count = last;
     this.hi = last;
-    if (this.count === 0) this.total = 0; // drop any rounding residue (weights are integers)
+    if (this.count === 0) (this.tree as Float64Array)[0] = 0;
     if (this.order.length > 8 && this.count * 4 < this.order.length) this.rebuild(s, this.order.length >> 1);
   }
 
-  /** Weight changed from `before` to the policy's current weight (re-registration). */
-  reweigh(s: SlotStore, slot: number, before: number): void {
-    const after = (this.policy.weight as (s: PolicyStore, slot: number) => number)(s, slot);
-    if (after !== before) this.add(s.aux[slot], after - before);
+  /** Recomputes a randomized PE's weight after its values or state changed (re-registration). */
+  reweigh(s: SlotStore, slot: number): void {
+    const index = auxOf(s, slot);
+    this.addWeight(s, index, slot, -1);
+    (this.policy.weight as (s: PolicyStore, slot: number) => void)(s, slot);
+    this.addWeight(s, index, slot, 1);
   }
 
-  private add(index: number, delta: number): void {
+  /** Adds sign x the slot's stored weight at member `index` of the Fenwick tree. */
+  private addWeight(s: SlotStore, index: number, slot: number, sign: number): void {
+    const delta = sign * s.f[(slot * RECORD_WORDS + F_KEY) >> 1];
     const tree = this.tree as Float64Array;
     const size = tree.length - 1;
     for (let i = index + 1; i <= size; i += i & -i) tree[i] += delta;
-    this.total += delta;
-  }
-
-  /** The member index whose cumulative weight range holds value (0 <= value < total). */
-  private search(value: number): number {
-    const tree = this.tree as Float64Array;
-    const size = tree.length - 1;
-    let position = 0;
-    for (let step = size; step > 0; step >>= 1) {
-      const next = position + step;
-      if (next <= size && tree[next] <= value) {
-        position = next;
-        value -= tree[next];
-      }
-    }
-    return position < this.count ? position : this.count - 1;
+    tree[0] += delta;
   }
 
   private rebuild(s: SlotStore, capacity: number): void {
-    const weight = this.policy.weight as (s: PolicyStore, slot: number) => number;
     const next = new Int32Array(capacity);
     for (let i = 0; i < this.count; i++) next[i] = this.order[i];
     this.order = next;
     this.tree = new Float64Array(capacity + 1);
-    this.total = 0;
-    for (let i = 0; i < this.count; i++) this.add(i, weight(s, next[i]));
+    for (let i = 0; i < this.count; i++) this.addWeight(s, i, next[i], 1);
   }
 }

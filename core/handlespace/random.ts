@@ -2,7 +2,11 @@
 // returning a uint32. The core never seeds itself: a platform source wraps
 // Platform.random(bytes), tests use the seeded xorshift.
 
-/** A function returning uniformly distributed uint32 values. */
+/**
+ * A function returning 32 uniformly distributed random bits, as an int32 or a
+ * uint32 (only the low 32 bits are used). The sources here return int32:
+ * V8 passes those unboxed, so drawing allocates nothing.
+ */
 export type RandomSource = () => number;
 
 /**
@@ -20,7 +24,7 @@ export function createRandomSource(fill: (into: Uint8Array) => void): RandomSour
     const b = buffer;
     const p = position;
     position = p + 4;
-    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+    return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
   };
 }
 
@@ -48,7 +52,7 @@ export function createXorshift(seed: number): RandomSource {
     y = z;
     z = w;
     w = w ^ (w >>> 19) ^ t ^ (t >>> 8);
-    return w >>> 0;
+    return w;
   };
 }
 
@@ -58,6 +62,6 @@ export function createXorshift(seed: number): RandomSource {
  */
 export function randomBelow(random: RandomSource, bound: number): number {
   const high = random() >>> 11; // 21 bits
-  const low = random();
+  const low = random() >>> 0;
   return (high * 4294967296 + low) % bound;
 }

@@ -52,7 +52,7 @@ t.test("known values", async (t) => {
   t.equal(hs.ownerChecksum(10), 0xffff);
   add(hs, handle("A"), pe(0xffffffff, policy(POLICY_ROUND_ROBIN, {})), meta({ owner: 10 }));
   // 0x4100 + 0xffff + 0xffff = 0x240fe -> 0x40fe + 2 = 0x4100
-  t.equal(hs.elementSum(hs.find(handle("A"), 0xffffffff)), 0x4100);
+  t.equal(hs.elementSum(hs.lookup(handle("A"), 0xffffffff)), 0x4100);
   // 0x4145 + 0x4100 = 0x8245
   t.equal(hs.checksum(), ~0x8245 & 0xffff);
   hs.deregister(handle("AB"), 0x00010002);
@@ -85,7 +85,7 @@ t.test("incremental checksums equal a from-scratch computation after random oper
       } else if (r === 9) {
         hs.removeAssociation(1 + next() % 5, null, null);
       } else if (r === 10) {
-        const ref = hs.find(h, id);
+        const ref = hs.lookup(h, id);
         if (ref >= 0) hs.setOwner(ref, 1 + next() % 4, false);
       } else {
         hs.resolve(h, 3, new Int32Array(3), 0);

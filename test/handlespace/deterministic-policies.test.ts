@@ -27,9 +27,11 @@ t.test("round robin: registration order, then rotation; new PEs join at the end"
   t.same(sequence(hs, H, 4), [11, 12, 13, 11]);
   add(hs, H, pe(14, policy(POLICY_ROUND_ROBIN, {})));
   t.same(sequence(hs, H, 5), [12, 13, 11, 14, 12]);
-  // A re-registration keeps the PE's place.
-  add(hs, H, pe(13, policy(POLICY_ROUND_ROBIN, {})));
+  // A re-registration keeps the PE's place, even with a new distance (only DPF policies use it).
+  add(hs, H, pe(13, policy(POLICY_ROUND_ROBIN, {})), meta({ distance: 40 }));
   t.equal(hs.lastCreated, false);
+  t.equal(hs.lastChanged, false);
+  t.equal(hs.getDistance(hs.lookup(H, 13)), 40);
   t.same(sequence(hs, H, 3), [13, 11, 14]);
   t.ok(hs.deregister(H, 12));
   t.same(sequence(hs, H, 4), [13, 11, 14, 13]);
@@ -103,7 +105,7 @@ t.test("weighted round robin: rounds are rebased long before they lose precision
     if (hs.getIdentifier(out[0]) !== (i % 2) + 1) ok = false;
   }
   t.ok(ok, "strict alternation");
-  t.ok(hs.getPolicyState(hs.find(H, 1)) < 1048577, "round counter rebased");
+  t.ok(hs.getPolicyState(hs.lookup(H, 1)) < 1048577, "round counter rebased");
 });
 
 t.test("priority: highest first, round robin among equals, re-registration re-sorts", async (t) => {
@@ -141,18 +143,18 @@ t.test("least used with degradation: accumulation per consumed selection, reset 
   add(hs, H, pe(2, policy(POLICY_LEAST_USED_DEGRADATION, { load: 0, loadDegradation: 50 })));
   // 1 (deg 100), 2 (50), 2 (100, newer than 1), 1 (200), 2 (150), 2 (200), ...
   t.same(sequence(hs, H, 9), [1, 2, 2, 1, 2, 2, 1, 2, 2]);
-  t.equal(hs.getPolicyState(hs.find(H, 1)), 300);
-  t.equal(hs.getPolicyState(hs.find(H, 2)), 300);
+  t.equal(hs.getPolicyState(hs.lookup(H, 1)), 300);
+  t.equal(hs.getPolicyState(hs.lookup(H, 2)), 300);
   // A re-registration with the same values still resets the degradation (rsplib).
   add(hs, H, pe(1, policy(POLICY_LEAST_USED_DEGRADATION, { load: 0, loadDegradation: 100 })));
-  t.equal(hs.getPolicyState(hs.find(H, 1)), 0);
+  t.equal(hs.getPolicyState(hs.lookup(H, 1)), 0);
   t.equal(hs.lastChanged, false, "nothing a peer sees changed");
   t.same(sequence(hs, H, 4), [1, 1, 1, 2]);
   // Only consumed PEs degrade: k = 2 with maxIncrement 1 degrades the first only.
-  const before2 = hs.getPolicyState(hs.find(H, 2));
+  const before2 = hs.getPolicyState(hs.lookup(H, 2));
   t.same(picks(hs, H, 2, 1), [[1, 2]]);
-  t.equal(hs.getPolicyState(hs.find(H, 2)), before2);
-  t.equal(hs.getPolicyState(hs.find(H, 1)), 400);
+  t.equal(hs.getPolicyState(hs.lookup(H, 2)), before2);
+  t.equal(hs.getPolicyState(hs.lookup(H, 1)), 400);
 });
 
 t.test("least used with degradation: load plus degradation is clamped to MAX", async (t) => {
@@ -161,7 +163,7 @@ t.test("least used with degradation: load plus degradation is clamped to MAX", a
   add(hs, H, pe(2, policy(POLICY_LEAST_USED_DEGRADATION, { load: MAX - 5, loadDegradation: MAX })));
   // Both saturate at MAX after one selection each: then plain round robin.
   t.same(sequence(hs, H, 6), [1, 2, 1, 2, 1, 2]);
-  t.equal(hs.getPolicyState(hs.find(H, 1)), MAX);
+  t.equal(hs.getPolicyState(hs.lookup(H, 1)), MAX);
 });
 
 t.test("priority least used: load + load degradation, constant (not accumulated)", async (t) => {
@@ -170,7 +172,7 @@ t.test("priority least used: load + load degradation, constant (not accumulated)
   add(hs, H, pe(2, policy(POLICY_PRIORITY_LEAST_USED, { load: 50, loadDegradation: 50 })));
   add(hs, H, pe(3, policy(POLICY_PRIORITY_LEAST_USED, { load: 100, loadDegradation: 0 })));
   t.same(sequence(hs, H, 4), [2, 3, 2, 3]);
-  t.equal(hs.getPolicyState(hs.find(H, 2)), 0);
+  t.equal(hs.getPolicyState(hs.lookup(H, 2)), 0);
   add(hs, H, pe(1, policy(POLICY_PRIORITY_LEAST_USED, { load: 10, loadDegradation: 0 })));
   t.same(sequence(hs, H, 2), [1, 1]);
 });
@@ -183,7 +185,7 @@ t.test("priority least used with degradation: load + load degradation + accumula
   // 1(10) 1(20) 2(30 vs 30, 2 older) 1(30) 2(35) 1(40 vs 40, 1 older) 2(40) 2(45)
   t.same(sequence(hs, H, 8), [1, 1, 2, 1, 2, 1, 2, 2]);
   add(hs, H, pe(2, policy(POLICY_PRIORITY_LEAST_USED_DEGRADATION, { load: 25, loadDegradation: 5 })));
-  t.equal(hs.getPolicyState(hs.find(H, 2)), 0);
+  t.equal(hs.getPolicyState(hs.lookup(H, 2)), 0);
 });
 
 t.test("least used DPF: the distance penalty orders PEs", async (t) => {
@@ -197,7 +199,7 @@ t.test("least used DPF: the distance penalty orders PEs", async (t) => {
   add(hs, H, pe(3, policy(POLICY_LEAST_USED_DPF, { load: 0, loadDpf: dpf })), meta({ distance: 300 }));
   t.equal(hs.lastChanged, true);
   t.same(picks(hs, H, 3, 1), [[2, 1, 3]]);
-  t.equal(hs.getDistance(hs.find(H, 3)), 300);
+  t.equal(hs.getDistance(hs.lookup(H, 3)), 300);
 });
 
 t.test("least used degradation DPF: degradation and penalty add up", async (t) => {
@@ -212,7 +214,7 @@ t.test("least used degradation DPF: degradation and penalty add up", async (t) =
   t.same(sequence(hs, H, 6), [2, 2, 2, 1, 2, 1]);
   add(hs, H, pe(2, policy(POLICY_LEAST_USED_DEGRADATION_DPF, { load: 0, loadDegradation: step, loadDpf: dpf })),
     meta({ distance: 0 }));
-  t.equal(hs.getPolicyState(hs.find(H, 2)), 0);
+  t.equal(hs.getPolicyState(hs.lookup(H, 2)), 0);
   t.same(sequence(hs, H, 1), [2]);
 });
 
@@ -239,7 +241,7 @@ t.test("priority least used degradation DPF: accumulates on consumption", async 
     { load: 0, loadDegradation: pct(0.01), loadDpf: dpf })), meta({ distance: 45 })); // 1 % + 4.5 % + 1 % per use
   // keys (%): 1 = 3, 6, 9 ...; 2 = 5.5, 6.5, 7.5, 8.5, 9.5 ...
   t.same(sequence(hs, H, 6), [1, 2, 1, 2, 2, 2]);
-  t.equal(hs.getPolicyState(hs.find(H, 1)), 2 * pct(0.03));
+  t.equal(hs.getPolicyState(hs.lookup(H, 1)), 2 * pct(0.03));
 });
 
 t.test("rint rounds half to even like C", async (t) => {

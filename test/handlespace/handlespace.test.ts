@@ -41,7 +41,7 @@ t.test("register creates, re-register updates in place, deregister is idempotent
   t.equal(hs.lastCreated, true);
   t.equal(hs.lastChanged, true);
   const ref = hs.lastRef;
-  t.equal(hs.find(H, 5), ref);
+  t.equal(hs.lookup(H, 5), ref);
   t.equal(hs.count, 1);
   t.equal(hs.poolCount, 1);
   // Same values again: an update that changes nothing.
@@ -55,10 +55,10 @@ t.test("register creates, re-register updates in place, deregister is idempotent
   t.equal(hs.count, 1);
   t.equal(hs.deregister(H, 5), true);
   t.equal(hs.deregister(H, 5), false);
-  t.equal(hs.find(H, 5), -1);
+  t.equal(hs.lookup(H, 5), -1);
   t.equal(hs.count, 0);
   t.equal(hs.poolCount, 0, "an empty pool is gone");
-  t.equal(hs.findPool(H), -1);
+  t.equal(hs.lookupPool(H), -1);
   t.equal(hs.resolve(H, 3, new Int32Array(3), 0), 0);
 });
 
@@ -69,7 +69,7 @@ t.test("the same identifier in two pools is two PEs", async (t) => {
   t.not(a, b);
   t.equal(hs.count, 2);
   hs.deregister(handle("A"), 1);
-  t.equal(hs.find(handle("B"), 1), b);
+  t.equal(hs.lookup(handle("B"), 1), b);
 });
 
 t.test("invalid registrations are refused with 0x3", async (t) => {
@@ -109,14 +109,14 @@ t.test("pool consistency: policy 0x5, transport 0x7, data/control 0x8 (RFC 5352 
     CAUSE_INCONSISTENT_DATA_CONTROL);
   // Also for a re-registration of the existing PE: the PE keeps its old values.
   t.equal(hs.register(H, pe(1, policy(POLICY_LEAST_USED, { load: 1 })), meta()), CAUSE_INCONSISTENT_POLICY);
-  t.equal(hs.poolPolicyType(hs.findPool(H)), POLICY_ROUND_ROBIN);
+  t.equal(hs.poolPolicyType(hs.lookupPool(H)), POLICY_ROUND_ROBIN);
   t.equal(hs.count, 1);
   // Once the pool is gone, the next first PE fixes new settings.
   hs.deregister(H, 1);
   t.equal(hs.register(H, pe(3, policy(POLICY_LEAST_USED, { load: 1 }), { transportType: PARAM_UDP_TRANSPORT }),
     meta()), 0);
-  t.equal(hs.poolProtocol(hs.findPool(H)), PARAM_UDP_TRANSPORT);
-  t.equal(hs.poolControl(hs.findPool(H)), false);
+  t.equal(hs.poolProtocol(hs.lookupPool(H)), PARAM_UDP_TRANSPORT);
+  t.equal(hs.poolControl(hs.lookupPool(H)), false);
 });
 
 t.test("limits give 0x6: pools, PEs, PEs per pool, PEs per association", async (t) => {
@@ -224,7 +224,7 @@ t.test("associations: remove all PEs of one, move a PE to another", async (t) =>
   t.same(seen.sort(), [1, 2]);
   t.equal(hs.count, 2);
   t.equal(hs.associationSize(3), 0);
-  t.equal(hs.findPool(handle("b")), -1);
+  t.equal(hs.lookupPool(handle("b")), -1);
   t.equal(hs.removeAssociation(3, null, null), 0);
   t.equal(hs.removeAssociation(5, null, null), 2);
   t.equal(hs.count, 0);
@@ -242,11 +242,11 @@ t.test("owners: list, count, change owner, remove a peer's PEs", async (t) => {
   hs.forEachOwned(200, (space: Handlespace, ref: number) => space.setOwner(ref, 100, true), hs);
   t.equal(hs.ownedCount(100), 6);
   t.equal(hs.ownedCount(200), 0);
-  t.equal(hs.isHome(hs.find(H, 6)), true);
-  hs.setOwner(hs.find(H, 1), 300, false);
-  t.equal(hs.isHome(hs.find(H, 1)), false);
+  t.equal(hs.isHome(hs.lookup(H, 6)), true);
+  hs.setOwner(hs.lookup(H, 1), 300, false);
+  t.equal(hs.isHome(hs.lookup(H, 1)), false);
   t.equal(hs.removeOwned(100, null, null), 5);
-  t.same(ids(hs, [hs.find(H, 1)]), [1]);
+  t.same(ids(hs, [hs.lookup(H, 1)]), [1]);
   t.equal(hs.count, 1);
 });
 
@@ -257,15 +257,15 @@ t.test("endpoint unreachable: counted, removed at the threshold, reset by re-reg
   t.equal(hs.reportUnreachable(H, 9, null, null), UNREACHABLE_UNKNOWN);
   t.equal(hs.reportUnreachable(H, 1, null, null), UNREACHABLE_COUNTED);
   t.equal(hs.reportUnreachable(H, 1, null, null), UNREACHABLE_COUNTED);
-  t.equal(hs.getUnreachableReports(hs.find(H, 1)), 2);
+  t.equal(hs.getUnreachableReports(hs.lookup(H, 1)), 2);
   add(hs, H, pe(1, RR()));
-  t.equal(hs.getUnreachableReports(hs.find(H, 1)), 0, "a re-registration proves it alive");
+  t.equal(hs.getUnreachableReports(hs.lookup(H, 1)), 0, "a re-registration proves it alive");
   const removed: number[] = [];
   for (let i = 0; i < 2; i++) hs.reportUnreachable(H, 1, null, null);
   t.equal(hs.reportUnreachable(H, 1, (list: number[], ref: number) => list.push(hs.getIdentifier(ref)), removed),
     UNREACHABLE_REMOVED);
   t.same(removed, [1]);
-  t.equal(hs.find(H, 1), -1);
+  t.equal(hs.lookup(H, 1), -1);
   t.equal(hs.count, 1);
 });
 
@@ -292,8 +292,8 @@ for (const epoch of [0, 2 ** 32 - 1000, 2 ** 52]) {
     t.equal(hs.expire(epoch + 4000, (list: number[], ref: number) => list.push(hs.getIdentifier(ref)), expired), 2);
     t.same(expired, [1, 4]);
     t.equal(hs.nextDeadline(), epoch + 5000);
-    t.equal(hs.getDeadline(hs.find(H, 3)), -1);
-    hs.setTimer(hs.find(H, 2), -1, 0);
+    t.equal(hs.getDeadline(hs.lookup(H, 3)), -1);
+    hs.setTimer(hs.lookup(H, 2), -1, 0);
     t.equal(hs.nextDeadline(), -1);
     t.equal(hs.expire(epoch + 10 ** 9, null, null), 0);
     t.equal(hs.count, 2);
@@ -393,11 +393,11 @@ t.test("many pools and PEs: lookups stay right through growth and shrinking", as
   const N = 20000;
   for (let i = 0; i < N; i++) add(hs, handle(`p${i % 997}`), pe(i + 1, RR()));
   let bad = 0;
-  for (let i = 0; i < N; i++) if (hs.getIdentifier(hs.find(handle(`p${i % 997}`), i + 1)) !== i + 1) bad++;
+  for (let i = 0; i < N; i++) if (hs.getIdentifier(hs.lookup(handle(`p${i % 997}`), i + 1)) !== i + 1) bad++;
   t.equal(bad, 0);
   for (let i = 0; i < N; i += 2) hs.deregister(handle(`p${i % 997}`), i + 1);
   for (let i = 0; i < N; i++) {
-    const ref = hs.find(handle(`p${i % 997}`), i + 1);
+    const ref = hs.lookup(handle(`p${i % 997}`), i + 1);
     if ((i % 2 === 0) !== (ref < 0)) bad++;
   }
   t.equal(bad, 0);

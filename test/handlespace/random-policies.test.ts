@@ -19,6 +19,7 @@ import {
   randomizedPriorityLeastUsed,
   randomizedPriorityLeastUsedDegradation,
 } from "../../core/handlespace/policies/index.js";
+import { F_KEY, F_PA, F_PB, F_STATE, RECORD_WORDS } from "../../core/handlespace/layout.js";
 import { add, chiSquare, chiSquareBound, handle, meta, pe, picks, policy, space } from "./helpers.js";
 
 const H = handle("random-pool");
@@ -124,16 +125,16 @@ t.test("randomized least used degradation: consumed draws degrade, re-registrati
   const counts = draws(hs, 3, 300); // default maxIncrement 1: every draw degrades its PE
   let total = 0;
   for (let id = 1; id <= 3; id++) {
-    t.equal(hs.getPolicyState(hs.find(H, id)), counts[id - 1] * q, `PE ${id} degraded per draw`);
-    total += hs.getPolicyState(hs.find(H, id));
+    t.equal(hs.getPolicyState(hs.lookup(H, id)), counts[id - 1] * q, `PE ${id} degraded per draw`);
+    total += hs.getPolicyState(hs.lookup(H, id));
   }
   t.equal(total, 300 * q);
   add(hs, H, pe(2, policy(POLICY_RANDOMIZED_LEAST_USED_DEGRADATION, { load: 0, loadDegradation: q })));
-  t.equal(hs.getPolicyState(hs.find(H, 2)), 0);
+  t.equal(hs.getPolicyState(hs.lookup(H, 2)), 0);
   // maxIncrement 2: the first two of three picks degrade.
-  const before = [1, 2, 3].map((id) => hs.getPolicyState(hs.find(H, id)));
+  const before = [1, 2, 3].map((id) => hs.getPolicyState(hs.lookup(H, id)));
   const r = picks(hs, H, 3, 1, 2)[0];
-  const after = [1, 2, 3].map((id) => hs.getPolicyState(hs.find(H, id)));
+  const after = [1, 2, 3].map((id) => hs.getPolicyState(hs.lookup(H, id)));
   t.equal(after[r[0] - 1] - before[r[0] - 1], q);
   t.equal(after[r[1] - 1] - before[r[1] - 1], q);
   t.equal(after[r[2] - 1] - before[r[2] - 1], 0);
@@ -155,8 +156,8 @@ t.test("randomized priority least used degradation: weights and degradation", as
   // PE 1 has load degradation 0 (never degrades); PE 2 degrades by q per draw.
   // maxIncrement 0 here is the default (1): check the exact weights after known draws.
   const counts = draws(hs, 2, 20);
-  t.equal(hs.getPolicyState(hs.find(H, 2)), Math.min(counts[1] * q, MAX));
-  t.equal(hs.getPolicyState(hs.find(H, 1)), 0);
+  t.equal(hs.getPolicyState(hs.lookup(H, 2)), Math.min(counts[1] * q, MAX));
+  t.equal(hs.getPolicyState(hs.lookup(H, 1)), 0);
   // Reset, then a long run of single draws with the degradation held fixed by re-registering every draw.
   const counts2 = [0, 0];
   const out = new Int32Array(1);
@@ -170,15 +171,15 @@ t.test("randomized priority least used degradation: weights and degradation", as
 });
 
 t.test("randomized weights: the policy rules with degradation, clamped to at least 1", async (t) => {
-  const store = {
-    pa: new Uint32Array(1), pb: new Uint32Array(1), pc: new Uint32Array(1),
-    distance: new Uint32Array(1), state: new Uint32Array(1), aux: new Uint32Array(1),
-  };
+  // One PE record at slot 1 (layout.ts), the rest zero.
+  const buffer = new ArrayBuffer(2 * RECORD_WORDS * 4);
+  const store = { u: new Uint32Array(buffer), f: new Float64Array(buffer) };
   const weightOf = (p: PolicyModule, load: number, loadDegradation: number, degradation: number) => {
-    store.pa[0] = load;
-    store.pb[0] = loadDegradation;
-    store.state[0] = degradation;
-    return (p.weight as (s: typeof store, slot: number) => number)(store, 0);
+    store.u[RECORD_WORDS + F_PA] = load;
+    store.u[RECORD_WORDS + F_PB] = loadDegradation;
+    store.u[RECORD_WORDS + F_STATE] = degradation;
+    (p.weight as (s: typeof store, slot: number) => void)(store, 1);
+    return store.f[(RECORD_WORDS + F_KEY) >> 1];
   };
   const rlud = randomizedLeastUsedDegradation();
   const rplud = randomizedPriorityLeastUsedDegradation();

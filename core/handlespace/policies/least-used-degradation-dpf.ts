@@ -2,15 +2,15 @@
 // 0xb0002003): lowest rint(load + degradation + distance x loadDpf) first
 // (clamped to MAX); each consumed selection adds the load degradation to the
 // degradation (state), a re-registration resets it. Round robin among ties.
-// pa = load, pb = load degradation, pc = load DPF. Default maxIncrement 1.
+// Value a = load, value b = load degradation, value c = load DPF. Default maxIncrement 1.
 import { POLICY_LEAST_USED_DEGRADATION_DPF } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, penalizedKey,
-  type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clearDegradation, distanceOf, hasDegradation, penalizedKey,
+  setKey, stateOf, valueA, valueC, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return penalizedKey(s.pa[slot] + s.state[slot], s.distance[slot], s.pc[slot]);
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, penalizedKey(valueA(s, slot) + stateOf(s, slot), distanceOf(s, slot), valueC(s, slot)));
 }
 
 export function leastUsedDegradationDpf(): PolicyModule {

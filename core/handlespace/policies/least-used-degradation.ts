@@ -1,7 +1,7 @@
 // Least Used with Degradation (RFC 5356 s5.2): lowest load + degradation
 // first (clamped to MAX), round robin among ties. Each consumed selection
 // adds the PE's load degradation to its degradation (state); a
-// re-registration resets it to 0. pa = load, pb = load degradation.
+// re-registration resets it to 0. Value a = load, value b = load degradation.
 // Default maxIncrement 1.
 //
 // rsplib also runs the update hook whenever it (re)links a PE into the
@@ -11,12 +11,12 @@
 // since the last registration), as RFC 5356 s5.2 describes.
 import { POLICY_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation,
-  type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation, setKey, stateOf,
+  valueA, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return clampedSum(s.pa[slot], s.state[slot], 0);
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, clampedSum(valueA(s, slot), stateOf(s, slot), 0));
 }
 
 export function leastUsedDegradation(): PolicyModule {

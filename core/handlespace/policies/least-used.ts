@@ -1,10 +1,10 @@
 // Least Used (RFC 5356 s5.1): lowest load first, round robin among equal
-// loads. pa = load. Default maxIncrement 1.
+// loads. Value a = load. Default maxIncrement 1.
 import { POLICY_LEAST_USED } from "../../wire/constants.js";
-import { basePolicy, type PolicyModule, type PolicyStore } from "../policy.js";
+import { basePolicy, setKey, valueA, type PolicyModule, type PolicyStore } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return s.pa[slot];
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, valueA(s, slot));
 }
 
 export function leastUsed(): PolicyModule {

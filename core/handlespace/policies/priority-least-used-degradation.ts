@@ -2,15 +2,15 @@
 // load + load degradation + accumulated degradation first (clamped to MAX);
 // each consumed selection adds the load degradation to the degradation
 // (state), a re-registration resets it. Round robin among ties.
-// pa = load, pb = load degradation. Default maxIncrement 1.
+// Value a = load, value b = load degradation. Default maxIncrement 1.
 import { POLICY_PRIORITY_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation,
-  type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clampedSum, clearDegradation, hasDegradation, setKey, stateOf,
+  valueA, valueB, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function key(s: PolicyStore, slot: number): number {
-  return clampedSum(s.pa[slot], s.pb[slot], s.state[slot]);
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, clampedSum(valueA(s, slot), valueB(s, slot), stateOf(s, slot)));
 }
 
 export function priorityLeastUsedDegradation(): PolicyModule {

@@ -1,10 +1,10 @@
 // Random (RFC 5356 s4.3): every PE has weight 1, so k PEs are drawn
 // uniformly without replacement. Default maxIncrement 0 (nothing to consume).
 import { POLICY_RANDOM } from "../../wire/constants.js";
-import { basePolicy, type PolicyModule } from "../policy.js";
+import { basePolicy, setKey, type PolicyModule, type PolicyStore } from "../policy.js";
 
-function weight(): number {
-  return 1;
+function weight(s: PolicyStore, slot: number): void {
+  setKey(s, slot, 1);
 }
 
 export function random(): PolicyModule {

@@ -1,7 +1,7 @@
 // Randomized Least Used with Degradation (rsplib 0xb0001002): drawn with
 // probability proportional to MAX - load - degradation (at least 1); each
 // consumed draw adds the load degradation to the PE's degradation (state),
-// a re-registration resets it. pa = load, pb = load degradation.
+// a re-registration resets it. Value a = load, value b = load degradation.
 // Default maxIncrement 1.
 //
 // rsplib computes this weight from the degradation but never accumulates
@@ -9,12 +9,12 @@
 // behaves like RandomizedLeastUsed; here it degrades like LeastUsedDegradation.
 import { POLICY_RANDOMIZED_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction,
-  type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction, setKey,
+  stateOf, valueA, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function weight(s: PolicyStore, slot: number): number {
-  return remainingFraction(s.pa[slot], s.state[slot], 0);
+function weight(s: PolicyStore, slot: number): void {
+  setKey(s, slot, remainingFraction(valueA(s, slot), stateOf(s, slot), 0));
 }
 
 export function randomizedLeastUsedDegradation(): PolicyModule {

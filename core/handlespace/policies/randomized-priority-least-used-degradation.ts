@@ -3,15 +3,15 @@
 // degradation (at least 1); each consumed draw adds the load degradation to
 // the degradation (state), a re-registration resets it (see
 // randomized-least-used-degradation.ts for rsplib's difference).
-// pa = load, pb = load degradation. Default maxIncrement 1.
+// Value a = load, value b = load degradation. Default maxIncrement 1.
 import { POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
 import {
-  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction,
-  type PolicyModule, type PolicyStore,
+  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction, setKey,
+  stateOf, valueA, valueB, type PolicyModule, type PolicyStore,
 } from "../policy.js";
 
-function weight(s: PolicyStore, slot: number): number {
-  return remainingFraction(s.pa[slot], s.pb[slot], s.state[slot]);
+function weight(s: PolicyStore, slot: number): void {
+  setKey(s, slot, remainingFraction(valueA(s, slot), valueB(s, slot), stateOf(s, slot)));
 }
 
 export function randomizedPriorityLeastUsedDegradation(): PolicyModule {

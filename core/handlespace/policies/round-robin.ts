@@ -2,10 +2,10 @@
 // only, so the PE used longest ago comes first; a consumed PE takes the
 // pool's next sequence number and moves to the end. Default maxIncrement 1.
 import { POLICY_ROUND_ROBIN } from "../../wire/constants.js";
-import { basePolicy, type PolicyModule } from "../policy.js";
+import { basePolicy, setKey, type PolicyModule, type PolicyStore } from "../policy.js";
 
-function key(): number {
-  return 0;
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, 0);
 }
 
 export function roundRobin(): PolicyModule {

@@ -5,43 +5,51 @@
 // decrements its virtual counter; at 1 it moves to the next round with the
 // counter reloaded to its weight, so per round it is taken `weight` times
 // (weight 0 or 1: once). A re-registration clamps the virtual counter to the
-// new weight. pa = weight. Default maxIncrement 1.
+// new weight. Value a = weight. Default maxIncrement 1.
 //
 // rsplib lets round counters run to 2^64 and rebases near the wrap; here the
 // key is round * 2^32 + counter in a double, so the pool rebases (subtracts
 // the lowest round from all, which keeps the order) once rounds reach 2^20.
 import { POLICY_WEIGHTED_ROUND_ROBIN } from "../../wire/constants.js";
-import { basePolicy, type PolicyModule, type PolicyStore, type PoolView } from "../policy.js";
+import {
+  auxOf, basePolicy, setAux, setKey, setState, stateOf, valueA, type PolicyModule,
+  type PolicyStore, type PoolView,
+} from "../policy.js";
 
 const REBASE_ROUND = 1048576;
 
-function key(s: PolicyStore, slot: number): number {
-  return s.state[slot] * 4294967296 + s.aux[slot];
+function key(s: PolicyStore, slot: number): void {
+  setKey(s, slot, stateOf(s, slot) * 4294967296 + auxOf(s, slot));
 }
 
 function initialize(s: PolicyStore, pool: PoolView, slot: number): void {
-  s.state[slot] = pool.count > 0 ? s.state[pool.order[pool.lo]] : 0;
-  s.aux[slot] = s.pa[slot];
+  setState(s, slot, pool.count > 0 ? stateOf(s, pool.order[pool.lo]) : 0);
+  setAux(s, slot, valueA(s, slot));
 }
 
 function prepare(s: PolicyStore, pool: PoolView): void {
   if (pool.count === 0) return;
-  const lowest = s.state[pool.order[pool.lo]];
+  const lowest = stateOf(s, pool.order[pool.lo]);
   if (lowest < REBASE_ROUND) return;
-  for (let i = pool.lo; i < pool.hi; i++) s.state[pool.order[i]] -= lowest;
+  for (let i = pool.lo; i < pool.hi; i++) {
+    const slot = pool.order[i];
+    setState(s, slot, stateOf(s, slot) - lowest);
+    key(s, slot);
+  }
 }
 
 function select(s: PolicyStore, slot: number): void {
-  if (s.aux[slot] > 1) {
-    s.aux[slot] = s.aux[slot] - 1;
+  const counter = auxOf(s, slot);
+  if (counter > 1) {
+    setAux(s, slot, counter - 1);
   } else {
-    s.state[slot] = s.state[slot] + 1;
-    s.aux[slot] = s.pa[slot];
+    setState(s, slot, stateOf(s, slot) + 1);
+    setAux(s, slot, valueA(s, slot));
   }
 }
 
 function reset(s: PolicyStore, slot: number): void {
-  if (s.aux[slot] > s.pa[slot]) s.aux[slot] = s.pa[slot];
+  if (auxOf(s, slot) > valueA(s, slot)) setAux(s, slot, valueA(s, slot));
 }
 
 export function weightedRoundRobin(): PolicyModule {
