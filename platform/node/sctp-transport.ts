@@ -47,6 +47,7 @@ import {
   DOWN_PROTOCOL_ERROR,
   DOWN_TIMEOUT,
 } from "../../core/driver/platform.js";
+import { EventQueue } from "./events.js";
 import { nextAssociationId } from "./ids.js";
 import {
   ACCEPT,
@@ -230,21 +231,6 @@ function noOutstanding(a: LibAssociation): boolean {
   if (a.queue.length > 0) return false;
   for (const _ in a.sent) return false;
   return true;
-}
-
-// ---- events to the handler ------------------------------------------------
-
-const EVENT_UP = 0;
-const EVENT_MESSAGE = 1;
-const EVENT_DOWN = 2;
-
-interface PendingEvent {
-  kind: number;
-  link: SctpLink;
-  stream: number;
-  ppid: number;
-  bytes: Uint8Array | null;
-  reason: number;
 }
 
 // ---- listeners ------------------------------------------------------------
@@ -467,7 +453,7 @@ class UdpEndpoint {
     link.remoteAddressRaw = rinfo.address;
     link.remoteAddress = normalizeAddress(rinfo.address);
     link.remoteUdpPort = rinfo.port;
-    link.remoteSctpPort = p.srcPort;
+    link.remotePort = p.srcPort;
     link.localSctpPort = p.dstPort;
     const endpoint = factory.newLibraryEndpoint(p.dstPort, listener.secret, link.transport);
     link.endpoint = endpoint;
@@ -557,7 +543,7 @@ class SctpLink implements Association {
   remoteAddress = "";
   remoteAddressRaw = "";
   remoteUdpPort = 0;
-  remoteSctpPort = 0;
+  remotePort = 0;
   localSctpPort = 0;
   endpoint: LibEndpoint | null = null;
   assoc: LibAssociation | null = null;
@@ -651,7 +637,7 @@ class SctpLink implements Association {
     let association: LibAssociation | null = null;
     this.depth++;
     try {
-      association = endpoint.ASSOCIATE({ remotePort: this.remoteSctpPort });
+      association = endpoint.ASSOCIATE({ remotePort: this.remotePort });
     } catch (e) {
       this.libraryThrew(e);
     } finally {
@@ -831,7 +817,7 @@ class SctpLink implements Association {
         this.factory.log(LOG_WARNING, LOG_SCTP_DROPPED_MESSAGE, this.id, this.queue[i].stream);
       }
     }
-    this.factory.enqueue(EVENT_UP, this, 0, 0, null, 0);
+    this.factory.events.up(this);
     if (this.head < this.queue.length || this.closing) this.schedulePump();
   }
 
@@ -840,7 +826,7 @@ class SctpLink implements Association {
     if (a === null) return;
     const bytes = a.RECEIVE();
     if (bytes === undefined || this.state === DOWN) return;
-    this.factory.enqueue(EVENT_MESSAGE, this, stream, (bytes.ppid as number) >>> 0, bytes, 0);
+    this.factory.events.message(this, stream, (bytes.ppid as number) >>> 0, bytes);
   }
 
   socketError(error: NodeJS.ErrnoException): void {
@@ -1008,7 +994,7 @@ class SctpLink implements Association {
     const a = this.assoc;
     if (a !== null && a.peer_tag !== undefined && a.state !== "CLOSED") {
       const abort = Buffer.from([CHUNK_ABORT, 0, 0, 4]);
-      this.udp.send(encodePacket(this.localSctpPort, this.remoteSctpPort, a.peer_tag, [abort]), this.remoteAddressRaw, this.remoteUdpPort, null);
+      this.udp.send(encodePacket(this.localSctpPort, this.remotePort, a.peer_tag, [abort]), this.remoteAddressRaw, this.remoteUdpPort, null);
     }
     this.finish(reason, true);
   }
@@ -1051,7 +1037,7 @@ class SctpLink implements Association {
       this.factory.linkCount--;
     }
     this.udp.closeIfUnused();
-    if (report) this.factory.enqueue(EVENT_DOWN, this, 0, 0, null, reason);
+    if (report) this.factory.events.down(this, reason);
   }
 }
 
@@ -1081,8 +1067,7 @@ export class SctpTransport implements TransportFactory {
   /** @internal */ readonly serverEndpoints = new Map<string, UdpEndpoint>();
   /** @internal */ readonly sockets = new Set<UdpEndpoint>();
   /** @internal */ linkCount = 0;
-  private events: PendingEvent[] = [];
-  private draining = false;
+  /** @internal */ readonly events = new EventQueue();
   private closed = false;
 
   constructor(options: SctpTransportOptions = {}) {
@@ -1229,7 +1214,7 @@ export class SctpTransport implements TransportFactory {
     link.remoteAddressRaw = remote;
     link.remoteAddress = normalizeAddress(remote);
     link.remoteUdpPort = this.remoteUdpPort;
-    link.remoteSctpPort = port;
+    link.remotePort = port;
     link.localSctpPort = options.localPort > 0 ? options.localPort : 49152 + Math.floor(Math.random() * 16383);
     link.key = linkKey(remote, this.remoteUdpPort, port, link.localSctpPort);
     if (this.linkCount >= this.maxAssociations) {
@@ -1251,45 +1236,6 @@ export class SctpTransport implements TransportFactory {
     return link;
   }
 
-  /** @internal */
-  enqueue(kind: number, link: SctpLink, stream: number, ppid: number, bytes: Uint8Array | null, reason: number): void {
-    if (this.closed) return;
-    this.events.push({ kind, link, stream, ppid, bytes, reason });
-    if (!this.draining && this.events.length === 1) queueMicrotask(() => this.drain());
-  }
-
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    let thrown: unknown = null;
-    let hasThrown = false;
-    try {
-      for (let i = 0; i < this.events.length; i++) {
-        const e = this.events[i];
-        const link = e.link;
-        try {
-          if (e.kind === EVENT_UP) {
-            link.handler.onUp(link.target, link, [link.remoteAddress], link.remoteSctpPort);
-          } else if (e.kind === EVENT_MESSAGE) {
-            if (!link.aborted) link.handler.onMessage(link.target, link, e.stream, e.ppid, e.bytes as Uint8Array);
-          } else {
-            link.handler.onDown(link.target, link, e.reason);
-          }
-        } catch (error) {
-          if (!hasThrown) {
-            hasThrown = true;
-            thrown = error;
-          }
-        }
-        if (this.closed) break;
-      }
-    } finally {
-      this.events = [];
-      this.draining = false;
-    }
-    if (hasThrown) throw thrown;
-  }
-
   /** Live associations (server and client). */
   get associationCount(): number {
     return this.linkCount;
@@ -1303,7 +1249,7 @@ export class SctpTransport implements TransportFactory {
   close(silent = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.events = [];
+    this.events.close();
     for (const udp of Array.from(this.sockets)) {
       for (const link of Array.from(udp.links.values())) {
         if (!silent) link.abortLibrary();
