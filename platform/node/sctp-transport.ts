@@ -648,6 +648,9 @@ class SctpLink implements Association {
 
   attach(a: LibAssociation): void {
     this.assoc = a;
+    // onData in SHUTDOWN-SENT reads `this.duplicates`, which only exists on
+    // its reassembly object: DATA arriving while we shut down would throw.
+    (a as unknown as { duplicates: number[] }).duplicates = [];
     const link = this;
     const proto = Object.getPrototypeOf(a) as Record<string, (...args: unknown[]) => unknown>;
     const self = a as unknown as Record<string, unknown>;
