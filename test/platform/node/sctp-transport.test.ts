@@ -301,6 +301,11 @@ t.test("dead peers: ICMP unreachable aborts, silence exhausts retransmissions", 
   const rec2 = new Recorder();
   const b = c2.connect(["127.0.0.1"], 3863, NO_LOCAL, rec2, null);
   await rec2.until(() => rec2.count("up") === 1, 3000, "up 2");
+  // A few round trips bring the RTO down from its 1 s initial value.
+  for (let i = 0; i < 3; i++) {
+    b.send(0, 11, message(i));
+    await rec2.until(() => rec2.count("message") === i + 1, 2000, "echo 2");
+  }
   s2.transport.close(true);
   const hole = dgram.createSocket("udp4");
   t.teardown(() => hole.close());
