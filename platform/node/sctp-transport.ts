@@ -704,7 +704,7 @@ class SctpLink implements Association {
     a.on("SHUTDOWN COMPLETE", () => this.finish(DOWN_CLOSED, false));
     // Our listeners run after the library's own chunk handlers.
     a.on("sack", () => this.afterSack());
-    a.on("shutdown", () => this.armShutdownTimer());
+    a.on("shutdown", (chunk: { c_tsn_ack?: number }) => this.peerShutdown(chunk));
   }
 
   // -- input --
@@ -793,17 +793,44 @@ class SctpLink implements Association {
 
   afterSack(): void {
     if (this.state === DOWN || this.assoc === null) return;
-    const a = this.assoc;
-    // The library answers a SHUTDOWN with SHUTDOWN ACK only if nothing was
-    // outstanding when it arrived (RFC 4960 s9.2 wants it once all is acked).
-    if (a.state === "SHUTDOWN-RECEIVED" && !this.shutdownAckSent && noOutstanding(a)) {
-      this.shutdownAckSent = true;
-      a._sendChunk("shutdown_ack", {}, null, () => {
-        if (a.state === "SHUTDOWN-RECEIVED") a.state = "SHUTDOWN-ACK-SENT";
-      });
-      a._startT2();
-    }
+    this.shutdownAck(false);
     if (this.closing || this.head < this.queue.length) this.schedulePump();
+  }
+
+  /** The peer sent SHUTDOWN (after the library's own handler ran). */
+  peerShutdown(chunk: { c_tsn_ack?: number }): void {
+    this.armShutdownTimer();
+    const a = this.assoc;
+    if (this.state === DOWN || a === null) return;
+    // Its Cumulative TSN Ack acknowledges our DATA like a SACK does
+    // (RFC 4960 s9.2); the library ignores it and would retransmit forever.
+    const cumulative = chunk.c_tsn_ack;
+    const highest = (a.my_next_tsn.number - 1) >>> 0;
+    if (
+      typeof cumulative === "number" &&
+      !serialLess(highest, cumulative) &&
+      (a.c_tsn_ack === undefined || serialLess(a.c_tsn_ack.number, cumulative))
+    ) {
+      (a as unknown as { onSack(c: object): void }).onSack({ c_tsn_ack: cumulative, a_rwnd: a.peer_rwnd });
+    }
+    this.shutdownAck(true);
+  }
+
+  /**
+   * The library answers a SHUTDOWN with SHUTDOWN ACK only if nothing was
+   * outstanding when it arrived; RFC 4960 s9.2 wants it once all is acked.
+   * `again`: a repeated SHUTDOWN (our ACK may have been lost) is answered too.
+   */
+  shutdownAck(again: boolean): void {
+    const a = this.assoc as LibAssociation;
+    const acked = a.state === "SHUTDOWN-RECEIVED" || (again && a.state === "SHUTDOWN-ACK-SENT");
+    if (!acked || !noOutstanding(a) || (this.shutdownAckSent && !again)) return;
+    const first = !this.shutdownAckSent;
+    this.shutdownAckSent = true;
+    a._sendChunk("shutdown_ack", {}, null, () => {
+      if (a.state === "SHUTDOWN-RECEIVED") a.state = "SHUTDOWN-ACK-SENT";
+    });
+    if (first) a._startT2();
   }
 
   libraryUp(): void {
