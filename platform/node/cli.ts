@@ -6,7 +6,12 @@ interface Command {
   load: () => Promise<{ run(args: string[]): Promise<number> }>;
 }
 
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+  "bench-transport": {
+    summary: "Loopback figures for the SCTP and TCP-mapping transports",
+    load: () => import("./bench-transport.js"),
+  },
+};
 
 export function usage(): string {
   const lines = ["Usage: rserpool <command> [options]", "", "Commands:"];
