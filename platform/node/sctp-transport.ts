@@ -211,6 +211,25 @@ function configureLibrary(): void {
   });
 }
 
+// Client SCTP ports, unique in this process and rotating through the
+// dynamic range: kernel SCTP and usrsctp peers key associations by addresses
+// and SCTP ports, not by the UDP encapsulation port, so two of our
+// associations to one server must not share a source port.
+const clientPorts = new Set<number>();
+let nextClientPort = 49152 + Math.floor(Math.random() * 16384);
+
+function allocateClientPort(): number {
+  for (let i = 0; i < 16384; i++) {
+    const port = nextClientPort;
+    nextClientPort = nextClientPort >= 65535 ? 49152 : nextClientPort + 1;
+    if (!clientPorts.has(port)) {
+      clientPorts.add(port);
+      return port;
+    }
+  }
+  return 0;
+}
+
 // Library methods that run from its own timers or callbacks; each instance
 // gets a guarded copy so a throw aborts only its association.
 const GUARDED = ["_bundle", "_sack", "_expireT2", "_sendChunk", "_abort", "_sendPacket", "_retransmit", "_fastRetransmit"];
@@ -569,6 +588,8 @@ class SctpLink implements Association {
   cookieDelay = 0;
   t3Count = 0;
   t3Cumulative = -1;
+  /** localSctpPort came from allocateClientPort(). */
+  allocatedPort = false;
 
   constructor(factory: SctpTransport, udp: UdpEndpoint, key: string, server: boolean, handler: AssociationHandler, target: unknown) {
     this.id = nextAssociationId();
@@ -1066,6 +1087,10 @@ class SctpLink implements Association {
       this.udp.links.delete(this.key);
       this.factory.linkCount--;
     }
+    if (this.allocatedPort) {
+      clientPorts.delete(this.localSctpPort);
+      this.allocatedPort = false;
+    }
     this.udp.closeIfUnused();
     if (report) this.factory.events.down(this, reason);
   }
@@ -1245,9 +1270,13 @@ export class SctpTransport implements TransportFactory {
     link.remoteAddress = normalizeAddress(remote);
     link.remoteUdpPort = this.remoteUdpPort;
     link.remotePort = port;
-    link.localSctpPort = options.localPort > 0 ? options.localPort : 49152 + Math.floor(Math.random() * 16383);
+    if (options.localPort > 0) link.localSctpPort = options.localPort;
+    else {
+      link.localSctpPort = allocateClientPort();
+      link.allocatedPort = link.localSctpPort !== 0;
+    }
     link.key = linkKey(remote, this.remoteUdpPort, port, link.localSctpPort);
-    if (this.linkCount >= this.maxAssociations) {
+    if (this.linkCount >= this.maxAssociations || link.localSctpPort === 0) {
       link.finish(DOWN_CONNECT_FAILED, true);
       return link;
     }
