@@ -47,6 +47,7 @@ import {
   DOWN_PROTOCOL_ERROR,
   DOWN_TIMEOUT,
 } from "../../core/driver/platform.js";
+import { normalizeAddress } from "./address.js";
 import { EventQueue } from "./events.js";
 import { nextAssociationId } from "./ids.js";
 import {
@@ -236,14 +237,6 @@ const GUARDED = ["_bundle", "_sack", "_expireT2", "_sendChunk", "_abort", "_send
 
 function serialLess(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
-}
-
-/** "::ffff:1.2.3.4" -> "1.2.3.4"; others unchanged. */
-export function normalizeAddress(address: string): string {
-  if (address.length > 7 && address.charCodeAt(0) === 58 && address.startsWith("::ffff:") && net.isIPv4(address.slice(7))) {
-    return address.slice(7);
-  }
-  return address;
 }
 
 function noOutstanding(a: LibAssociation): boolean {
@@ -1325,6 +1318,7 @@ function serverKey(address: string, udpPort: number): string {
 }
 
 export type { SctpListener, SctpLink };
+export { normalizeAddress };
 
 export function createSctpTransport(options: SctpTransportOptions = {}): SctpTransport {
   return new SctpTransport(options);

@@ -23,7 +23,7 @@ import {
 } from "../../core/driver/platform.js";
 import { EventQueue } from "./events.js";
 import { nextAssociationId } from "./ids.js";
-import { normalizeAddress } from "./sctp-transport.js";
+import { normalizeAddress } from "./address.js";
 
 // ---- wire format (TCP-MAPPING.md) ---------------------------------------
 
