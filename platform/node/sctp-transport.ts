@@ -26,6 +26,14 @@
 //
 // Callbacks to the handler are queued and delivered from a microtask, never
 // from inside a public method or from inside the library.
+//
+// Runtime patches, per association instance (node_modules is untouched):
+// guarded copies of the timer/callback methods; `duplicates = []` (DATA in
+// SHUTDOWN-SENT read an undefined field); _sack flushes at once; _expireT3
+// counts expirations; SHUTDOWN's cumulative TSN ack is fed to onSack and
+// SHUTDOWN ACK is sent once all is acked (the library does neither); the
+// bundle queue is flushed by calling _bundle with its counter set to 1.
+// Module globals: sctp.defaults() once per process (configureLibrary).
 
 import dgram from "node:dgram";
 import net from "node:net";
@@ -233,7 +241,8 @@ function allocateClientPort(): number {
 
 // Library methods that run from its own timers or callbacks; each instance
 // gets a guarded copy so a throw aborts only its association.
-const GUARDED = ["_bundle", "_sack", "_expireT2", "_sendChunk", "_abort", "_sendPacket", "_retransmit", "_fastRetransmit"];
+// (_sack and _expireT3 get their own wrappers in attach().)
+const GUARDED = ["_bundle", "_expireT2", "_sendChunk", "_abort", "_sendPacket", "_retransmit", "_fastRetransmit"];
 
 function serialLess(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
