@@ -267,3 +267,17 @@ t.test("close and abort are seen by the peer; refused connects fail", async (t) 
   t.equal(rec.count("up"), 0);
   t.throws(() => p.client.connect(["nope"], p.port, opts, rec, 6), TypeError);
 });
+
+t.test("a wildcard listener reports IPv4 peers as IPv4", async (t) => {
+  const server = new TcpTransport();
+  t.teardown(() => server.close());
+  const srec = new Recorder();
+  const listener = server.listen({ addresses: [], port: 0 }, srec, null);
+  const port = await listener.ready;
+  const client = new TcpTransport();
+  t.teardown(() => client.close());
+  const rec = new Recorder();
+  client.connect(["127.0.0.1"], port, { localAddresses: [], localPort: 0 }, rec, null);
+  await srec.until(() => srec.count("up") === 1, 2000, "up");
+  t.same(srec.of("up")[0].addresses, ["127.0.0.1"]);
+});
