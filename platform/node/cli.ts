@@ -9,6 +9,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   bench: { summary: "run benchmarks: bench <what>|all [--json]", load: () => import("./bench.js") },
   wire: { summary: "decode/encode ASAP and ENRP messages (hex <-> JSON)", load: () => import("./wire-cli.js") },
+  "bench-transport": { summary: "loopback figures for the SCTP and TCP-mapping transports", load: () => import("./bench-transport.js") },
 };
 
 export function usage(): string {
