@@ -256,7 +256,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
   const config = validateRegistrarConfig(options);
   const random = createRandomSource(config.random as (into: Uint8Array) => void);
   let identifier = config.identifier >>> 0;
-  while (identifier === 0) identifier = random();
+  while (identifier === 0) identifier = random() >>> 0;
 
   const hsConfig = newHandlespaceConfig(random);
   hsConfig.maxPoolHandleLength = config.maxPoolHandleLength;
@@ -427,7 +427,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
         transport.addresses = kept;
         pe.homeRegistrarIdentifier = identifier;
         pe.asapTransport = state.asap;
-        const ref = hs.find(handle, pe.identifier);
+        const ref = hs.lookup(handle, pe.identifier);
         const other = ref >= 0 ? hs.getAssociation(ref) : 0;
         if (other !== 0 && other !== association) {
           // The identifier is in use by a PE on another live association (RFC 5354 cause 0x4).
@@ -472,7 +472,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
   function deregister(now: number, association: number, stream: number, m: AsapMessage): void {
     const handle = m.poolHandle as Uint8Array;
     const id = m.peIdentifier as number;
-    const ref = hs.find(handle, id);
+    const ref = hs.lookup(handle, id);
     response.type = ASAP_DEREGISTRATION_RESPONSE;
     response.flags = 0;
     response.poolHandle = handle;
@@ -502,7 +502,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
       cause = CAUSE_LACK_OF_RESOURCES;
       statistics.handleResolutionsRefused++;
     } else {
-      const pool = hs.findPool(handle);
+      const pool = hs.lookupPool(handle);
       if (pool < 0) {
         cause = CAUSE_UNKNOWN_POOL_HANDLE; // RFC 5352 s3.3
       } else {
@@ -554,7 +554,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
   }
 
   function keepAliveAck(association: number, m: AsapMessage, now: number): void {
-    const ref = hs.find(m.poolHandle as Uint8Array, m.peIdentifier as number);
+    const ref = hs.lookup(m.poolHandle as Uint8Array, m.peIdentifier as number);
     // Only the PE's own association answers for it, and only when asked.
     if (ref >= 0 && hs.getAssociation(ref) === association && hs.getTimerCode(ref) === TIMER_KEEP_ALIVE_TIMEOUT) {
       statistics.keepAliveAcks++;
@@ -709,7 +709,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
       statistics.announcesSent++;
       // rsplib registrarRandomizeCycle: the cycle +-12.5 %.
       const cycle = config.serverAnnounceCycleMs;
-      announceAt = now + cycle - (cycle >>> 3) + (random() % ((cycle >>> 2) + 1));
+      announceAt = now + cycle - (cycle >>> 3) + ((random() >>> 0) % ((cycle >>> 2) + 1));
     }
     if (autoCloseAt >= 0 && now >= autoCloseAt) {
       // SCTP_AUTOCLOSE as rsplib sets it: close associations idle that long.
@@ -862,7 +862,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
   }
 
   function removePeerPoolElement(now: number, poolHandle: Uint8Array, id: number): boolean {
-    const ref = hs.find(poolHandle, id);
+    const ref = hs.lookup(poolHandle, id);
     if (ref < 0 || hs.isHome(ref)) return false;
     remove(now, ref, REMOVED_BY_PEER);
     return true;

@@ -188,8 +188,8 @@ t.test("peers remove only their own PEs", async (t) => {
   const forever = newPoolElement(3, 0xbeef, -1, sctpTransport(["192.0.2.10"]), policy(), sctpTransport(["192.0.2.10"]));
   registrar.addPeerPoolElement(s.network.now, text("Pool"), forever, 0xbeef, 0);
   const hs = registrar.handlespace;
-  t.equal(hs.getDeadline(hs.find(text("Pool"), 3)), -1, "life -1 (infinite): no expiry");
-  t.ok(hs.getDeadline(hs.find(text("Pool"), 1)) > s.network.now, "our own PE keeps its keep-alive deadline");
+  t.equal(hs.getDeadline(hs.lookup(text("Pool"), 3)), -1, "life -1 (infinite): no expiry");
+  t.ok(hs.getDeadline(hs.lookup(text("Pool"), 1)) > s.network.now, "our own PE keeps its keep-alive deadline");
 });
 
 t.test("a PE whose home registrar died re-registers here and becomes ours", async (t) => {
@@ -202,7 +202,7 @@ t.test("a PE whose home registrar died re-registers here and becomes ours", asyn
   pe.run((c) => c.sendMessage(a, registration("Pool", 5, ["10.0.0.2"])));
   s.settle();
   const hs = registrar.handlespace;
-  const ref = hs.find(text("Pool"), 5);
+  const ref = hs.lookup(text("Pool"), 5);
   t.equal(causes(pe.client.messages(0x03)[0]).length, 0, "accepted");
   t.equal(hs.isHome(ref), true);
   t.equal(hs.getOwner(ref), registrar.identifier);
@@ -219,7 +219,7 @@ t.test("sendKeepAlive with the H flag (takeover) expects the ACK", async (t) => 
   pe.client.autoAck.add(a);
   pe.run((c) => c.sendMessage(a, registration("Pool", 1, ["10.0.0.2"])));
   s.settle();
-  const ref = registrar.handlespace.find(text("Pool"), 1);
+  const ref = registrar.handlespace.lookup(text("Pool"), 1);
   s.server.driver.run(() => registrar.sendKeepAlive(s.network.now, ref, true), null);
   s.settle();
   const keepAlive = pe.client.messages(ASAP_ENDPOINT_KEEP_ALIVE)[0];
@@ -249,7 +249,7 @@ t.test("stop closes every association and removes only owned PEs", async (t) => 
     "DEL_PE for the owned PE only");
   const removed = s.server.events.filter((e) => e.kind === EVENT_REMOVED);
   t.same(removed.map((e) => [e.identifier, e.cause]), [[1, REMOVED_STOPPED]]);
-  t.equal(registrar.handlespace.find(text("Pool"), 2) >= 0, true, "the peer's PE is left alone");
+  t.equal(registrar.handlespace.lookup(text("Pool"), 2) >= 0, true, "the peer's PE is left alone");
   t.ok(extension.calls.includes("stop"), "the extension was stopped");
   t.equal(registrar.isRunning(), false);
   t.equal(registrar.pollTimeout(), -1, "no more timers");

@@ -165,7 +165,7 @@ t.test("only the registering association may deregister a PE", async (t) => {
   t.equal(hijack.flags & ASAP_FLAG_REJECT, ASAP_FLAG_REJECT);
   t.same(causes(hijack), [CAUSE_NON_UNIQUE_PE_IDENTIFIER], "taking over a live PE's identifier is 0x4");
   const hs = s.server.registrar.handlespace;
-  const ref = hs.find(text("Pool"), 1);
+  const ref = hs.lookup(text("Pool"), 1);
   t.ok(ref >= 0, "the PE is still registered");
   const registered = s.server.events.find((e) => e.kind === EVENT_REGISTERED);
   t.equal(hs.getAssociation(ref), registered?.association, "on its own association");
@@ -195,7 +195,7 @@ t.test("anti-spoofing keeps only the association's own addresses", async (t) => 
     "the foreign address was dropped, the PE's own kept in order");
   const asap = answer.poolElements[0].asapTransport;
   t.equal(asap, null, "the ASAP transport is not sent to PUs");
-  const ref = s.server.registrar.handlespace.find(text("Mixed"), 1);
+  const ref = s.server.registrar.handlespace.lookup(text("Mixed"), 1);
   t.equal(s.server.registrar.handlespace.getHomeRegistrar(ref), s.server.registrar.identifier);
 });
 
@@ -212,8 +212,8 @@ t.test("addresses below the minimum scope are refused with 0x3", async (t) => {
   t.same(causes(priv), [CAUSE_INVALID_VALUES], "site-local only, minimum global: invalid values");
   t.equal(pub.flags, 0);
   const hs = s.server.registrar.handlespace;
-  t.equal(hs.find(text("Private"), 1), -1);
-  t.ok(hs.find(text("Public"), 2) >= 0);
+  t.equal(hs.lookup(text("Private"), 1), -1);
+  t.ok(hs.lookup(text("Public"), 2) >= 0);
 });
 
 t.test("loopback PEs register when the minimum scope allows it", async (t) => {
