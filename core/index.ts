@@ -3,4 +3,4 @@
 // module-level state. Bytes, time and randomness come in as arguments or
 // through the injected Platform; outputs are drained with poll* calls.
 export * from "./wire/index.js";
-export type * from "./driver/platform.js";
+export * from "./driver/index.js";
