@@ -1,0 +1,26 @@
+// Randomized Priority Least Used with Degradation (rsplib 0xb0001004): drawn
+// with probability proportional to MAX - load - load degradation -
+// degradation (at least 1); each consumed draw adds the load degradation to
+// the degradation (state), a re-registration resets it (see
+// randomized-least-used-degradation.ts for rsplib's difference).
+// pa = load, pb = load degradation. Default maxIncrement 1.
+import { POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION } from "../../wire/constants.js";
+import {
+  accumulateDegradation, basePolicy, clearDegradation, hasDegradation, remainingFraction,
+  type PolicyModule, type PolicyStore,
+} from "../policy.js";
+
+function weight(s: PolicyStore, slot: number): number {
+  return remainingFraction(s.pa[slot], s.pb[slot], s.state[slot]);
+}
+
+export function randomizedPriorityLeastUsedDegradation(): PolicyModule {
+  const p = basePolicy(
+    POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION, "RandomizedPriorityLeastUsedDegradation", true, 1);
+  p.fields = ["load", "loadDegradation"];
+  p.weight = weight;
+  p.select = accumulateDegradation;
+  p.dirty = hasDegradation;
+  p.reset = clearDegradation;
+  return p;
+}
