@@ -165,10 +165,12 @@ interface DriverCore {
   timerId: number;
   armedDeadline: number;
   machineDeadline: number;
-  slots: AssociationSlot[];
+  /** Indexed by association number; holes for numbers never used. */
+  slots: Array<AssociationSlot | undefined>;
   /** Platform association id -> number, for incoming associations. */
   incoming: { [id: number]: number };
   incomingCursor: number;
+  incomingLimit: number;
   listeners: Array<ListenerSlot | undefined>;
   sockets: Array<SocketSlot | undefined>;
   pending: QueuedInput[];
@@ -197,35 +199,38 @@ function findTransport(platform: Platform, name: string): TransportFactory | nul
 }
 
 function slotAt(core: DriverCore, number: number): AssociationSlot {
-  const slots = core.slots;
-  while (slots.length <= number) {
-    slots.push({ state: SLOT_FREE, number: slots.length, association: null, core: core });
+  let slot = core.slots[number];
+  if (slot === undefined) {
+    slot = { state: SLOT_FREE, number: number, association: null, core: core };
+    core.slots[number] = slot;
   }
-  return slots[number];
+  return slot;
 }
 
-// Odd numbers for incoming associations; a rotating cursor delays reuse of a
-// number that was just freed.
+function liveSlot(core: DriverCore, number: number): AssociationSlot | null {
+  const slot = number > 0 && number < core.slots.length ? core.slots[number] : undefined;
+  return slot === undefined ? null : slot;
+}
+
+// Odd numbers for incoming associations. A cursor cycles through the odd
+// numbers below a window (16, doubled when all are busy) so a number just
+// freed is not handed out again at once; slots exist only for used numbers.
 function allocateIncoming(core: DriverCore): AssociationSlot {
   const slots = core.slots;
-  let start = core.incomingCursor;
-  if ((start & 1) === 0) start++;
-  for (let n = start; n < slots.length; n += 2) {
-    if (slots[n].state === SLOT_FREE) {
+  const limit = core.incomingLimit;
+  let n = core.incomingCursor;
+  for (let i = 0; i < limit >> 1; i++) {
+    if (n >= limit) n = 1;
+    const slot = slots[n];
+    if (slot === undefined || slot.state === SLOT_FREE) {
       core.incomingCursor = n + 2;
-      return slots[n];
+      return slotAt(core, n);
     }
+    n += 2;
   }
-  for (let m = 1; m < start && m < slots.length; m += 2) {
-    if (slots[m].state === SLOT_FREE) {
-      core.incomingCursor = m + 2;
-      return slots[m];
-    }
-  }
-  let fresh = slots.length;
-  if ((fresh & 1) === 0) fresh++;
-  core.incomingCursor = fresh + 2;
-  return slotAt(core, fresh);
+  core.incomingLimit = limit * 2;
+  core.incomingCursor = limit + 3;
+  return slotAt(core, limit + 1);
 }
 
 function queueInput(core: DriverCore, kind: number, number: number): QueuedInput {
@@ -289,7 +294,7 @@ function feedQueued(core: DriverCore, input: QueuedInput): void {
     core.counters.inputs++;
     machine.handleMessage(core.platform.now(), input.number, input.stream, input.ppid, input.bytes);
   } else if (input.kind === INPUT_DOWN) {
-    feedDown(core, core.slots[input.number], input.reason);
+    feedDown(core, slotAt(core, input.number), input.reason);
   } else {
     core.counters.inputs++;
     machine.handleDatagram(core.platform.now(), input.number, input.bytes, input.address, input.port);
@@ -388,8 +393,8 @@ function connectOnDown(target: unknown, association: Association, reason: number
 function incomingSlot(core: DriverCore, association: Association): AssociationSlot | null {
   const number = core.incoming[association.id];
   if (number === undefined) return null;
-  const slot = core.slots[number];
-  return slot.association === association ? slot : null;
+  const slot = liveSlot(core, number);
+  return slot !== null && slot.association === association ? slot : null;
 }
 
 function listenOnUp(target: unknown, association: Association, addresses: string[], port: number): void {
@@ -483,7 +488,7 @@ function fireTimeout(core: DriverCore): void {
 
 function transmit(core: DriverCore, record: MachineTransmit): void {
   const number = record.association;
-  const slot = number > 0 && number < core.slots.length ? core.slots[number] : null;
+  const slot = liveSlot(core, number);
   if (slot === null || slot.state !== SLOT_UP || slot.association === null) {
     core.counters.droppedTransmits++;
     return;
@@ -538,7 +543,7 @@ function performConnect(core: DriverCore, action: MachineAction): void {
 }
 
 function endAssociation(core: DriverCore, number: number, abort: boolean): void {
-  const slot = number > 0 && number < core.slots.length ? core.slots[number] : null;
+  const slot = liveSlot(core, number);
   if (slot === null || slot.association === null) return;
   if (slot.state !== SLOT_CONNECTING && slot.state !== SLOT_UP) return;
   try {
@@ -766,6 +771,7 @@ function closeAll(core: DriverCore): void {
   const slots = core.slots;
   for (let n = 1; n < slots.length; n++) {
     const slot = slots[n];
+    if (slot === undefined) continue;
     const association = slot.association;
     slot.state = SLOT_FREE;
     slot.association = null;
@@ -831,6 +837,7 @@ export function createDriver<M extends Machine<E>, E>(platform: Platform, machin
     slots: [],
     incoming: {},
     incomingCursor: 1,
+    incomingLimit: 16,
     listeners: [],
     sockets: [],
     pending: [],

@@ -617,3 +617,27 @@ t.test("an event listener sees EVENT_NOTE values in order with a typed driver", 
   }, null);
   t.same(values, [3, 4]);
 });
+
+t.test("incoming numbers: odd, not reused at once, window grows when busy", async (t) => {
+  const { network, server, client } = pair();
+  server.driver.run(() => server.machine.listen(0, PORT), null);
+  const sequential: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    let a = 0;
+    client.driver.run(() => (a = client.machine.connect(["10.0.0.1"], PORT)), null);
+    network.advance(50);
+    const up = server.events.filter((e) => e.kind === EVENT_UP).pop() as EchoEvent;
+    sequential.push(up.association);
+    client.driver.run(() => client.machine.close(a), null);
+    network.advance(50);
+  }
+  t.same(sequential, [1, 3, 5, 7, 9, 11, 13, 15, 1, 3], "a freed number waits for the cursor to come round");
+  server.events.length = 0;
+  for (let i = 0; i < 20; i++) client.driver.run(() => client.machine.connect(["10.0.0.1"], PORT), null);
+  network.advance(100);
+  const concurrent = server.events.filter((e) => e.kind === EVENT_UP).map((e) => e.association);
+  t.equal(concurrent.length, 20);
+  t.equal(new Set(concurrent).size, 20, "distinct while alive");
+  t.ok(concurrent.every((n) => n % 2 === 1));
+  t.ok(Math.max(...concurrent) > 15 && Math.max(...concurrent) < 64, `max ${Math.max(...concurrent)}`);
+});

@@ -459,3 +459,20 @@ t.test("per-link latency overrides and jitter bounds", async (t) => {
   t.ok(new Set(toB).size > 1, "jitter varies");
   t.ok(toC.every((x) => x === 100), "the override applies to its link only");
 });
+
+t.test("trace reports every delivery with time and platform", async (t) => {
+  const lines: string[] = [];
+  const w = world({ trace: (line) => lines.push(line) });
+  const client = listenConnect(w);
+  w.network.advance(100);
+  client.send(2, 11, Uint8Array.of(1, 2));
+  client.abort();
+  w.network.advance(100);
+  t.same(lines, [
+    "10 a#0 up #1 from [10.0.0.2]:49152",
+    "20 b#0 up #1 from [10.0.0.1,2001:db8::1]:5000",
+    "100 b#0 down #1 reason 1",
+    "110 a#0 message #1 stream 2 ppid 11 2 bytes",
+    "110 a#0 down #1 reason 1",
+  ]);
+});

@@ -76,6 +76,8 @@ export interface VirtualNetworkOptions extends LinkOptions {
   transportNames?: string[];
   /** Overwrite received bytes after each callback returns (catches receivers that keep views). Default true. */
   scribbleReceived?: boolean;
+  /** Called with one line per delivery (up, message, down, datagram) for debugging scenarios. */
+  trace?: ((line: string) => void) | null;
 }
 
 export interface VirtualPlatformOnNetworkOptions {
@@ -319,6 +321,7 @@ export class VirtualNetwork {
   readonly multicastLoopback: boolean;
   readonly transportNames: string[];
   readonly scribbleReceived: boolean;
+  trace: ((line: string) => void) | null;
 
   private hosts: VirtualHost[] = [];
   private hostsByName = new Map<string, VirtualHost>();
@@ -348,6 +351,7 @@ export class VirtualNetwork {
     this.multicastLoopback = options.multicastLoopback ?? true;
     this.transportNames = options.transportNames ?? ["virtual"];
     this.scribbleReceived = options.scribbleReceived ?? true;
+    this.trace = options.trace ?? null;
   }
 
   // ---- topology -----------------------------------------------------------
@@ -788,11 +792,13 @@ export class VirtualNetwork {
     if (delivery.kind === KIND_UP) {
       if (to.state !== CONNECTING && to.state !== SERVER_PENDING) return;
       to.state = UP;
+      if (this.trace !== null) this.trace(`${this.clock.now} ${platform.name} up #${to.id} from [${delivery.addresses.join(",")}]:${delivery.port}`);
       to.handler.onUp(to.target, to, delivery.addresses, delivery.port);
     } else if (delivery.kind === KIND_MESSAGE) {
       if (to.state !== UP && to.state !== CLOSING) return;
       this.stats.messagesDelivered++;
       const bytes = delivery.bytes as Uint8Array;
+      if (this.trace !== null) this.trace(`${this.clock.now} ${platform.name} message #${to.id} stream ${delivery.stream} ppid ${delivery.ppid} ${bytes.length} bytes`);
       to.handler.onMessage(to.target, to, delivery.stream, delivery.ppid, bytes);
       if (this.scribbleReceived) bytes.fill(0xdd);
     } else {
@@ -803,6 +809,7 @@ export class VirtualNetwork {
       if (delivery.reason === DOWN_CLOSED && wasUp && peer !== null && peer.state === CLOSING && to.out !== null) {
         to.out.push(this.downDelivery(to, peer, DOWN_CLOSED));
       }
+      if (this.trace !== null) this.trace(`${this.clock.now} ${platform.name} down #${to.id} reason ${delivery.reason}`);
       to.handler.onDown(to.target, to, delivery.reason);
     }
   }
@@ -814,6 +821,7 @@ export class VirtualNetwork {
       return;
     }
     this.retire(endpoint);
+    if (this.trace !== null) this.trace(`${this.clock.now} ${endpoint.owner.platform.name} down #${endpoint.id} reason ${reason}`);
     endpoint.handler.onDown(endpoint.target, endpoint, reason);
   }
 
@@ -924,6 +932,7 @@ export class VirtualNetwork {
             return;
           }
           this.stats.datagramsDelivered++;
+          if (this.trace !== null) this.trace(`${this.clock.now} ${to.owner.platform.name} datagram port ${to.port} from ${source}:${fromPort} ${copy.length} bytes`);
           to.handler.onMessage(to.target, to, copy, source, fromPort);
           if (this.scribbleReceived) copy.fill(0xdd);
         },
