@@ -186,16 +186,17 @@ export function huntUp(S: ClientState, now: number, n: number): void {
   stopHunt(S);
   S.current = c;
   adoptRegistrar(S, now, n, id);
+  // PEs first, so that a resolution waiting in the queue finds them.
   registrarUp(S, now);
+  flush(S, now);
 }
 
-/** `n` is the registrar association now (a hunt winner or a new home). */
+/** `n` is the registrar association now (a hunt winner or a new home); the caller flushes. */
 export function adoptRegistrar(S: ClientState, now: number, n: number, id: number): void {
   S.kind[n] = KIND_REGISTRAR;
   S.registrar = n;
   S.registrarId = id;
   pushEvent(S.events, EVENT_REGISTRAR_UP).registrar = id;
-  flush(S, now);
 }
 
 /** A hunt connect failed. */

@@ -32,7 +32,7 @@ import {
   EVENT_REGISTRATION_FAILED,
   pushEvent,
 } from "./events.js";
-import { adoptRegistrar, cancelRequest, dropRegistrar, queueRequest, stopHunt } from "./hunt.js";
+import { adoptRegistrar, cancelRequest, dropRegistrar, flush, queueRequest, stopHunt } from "./hunt.js";
 import { asapMessage, handleBytes, PE_FAILED, PE_NEW, PE_REGISTERED, sameBytes, sendAsap } from "./state.js";
 import type { ClientState, OwnPoolElement, Request } from "./state.js";
 
@@ -205,13 +205,29 @@ export function poolElementTimeout(S: ClientState, now: number): void {
   }
 }
 
-/** A new registrar association (not a takeover): register every PE with it now. */
+/**
+ * A new registrar association (not a takeover): every PE registers with it
+ * now, ahead of what waits in the queue. The caller flushes.
+ */
 export function registrarUp(S: ClientState, now: number): void {
   const pes = S.pes;
+  const front: Request[] = [];
   for (let i = 0; i < pes.length; i++) {
     const pe = pes[i];
-    if (pe !== undefined) reregister(S, now, pe, now + pe.intervalMs);
+    if (pe === undefined) continue;
+    S.own.setTimer(pe.ref, now + pe.intervalMs, 0);
+    if (pe.pending !== null) continue;
+    if (S.queued.length + S.inflight.length + front.length >= S.config.maxRequests) {
+      failed(S, pe, ERROR_LACK_OF_RESOURCES, 0);
+      continue;
+    }
+    const r = newRequest(ASAP_REGISTRATION, pe.handle, pe.element.identifier);
+    r.pe = pe;
+    r.deadline = now + S.config.registrarRequestTimeoutMs;
+    pe.pending = r;
+    front.push(r);
   }
+  S.queued = front.concat(S.queued);
 }
 
 /**
@@ -285,6 +301,7 @@ export function keepAlive(S: ClientState, now: number, n: number, m: AsapMessage
     S.current = null;
     adoptRegistrar(S, now, n, id);
     pushEvent(S.events, EVENT_HOME_CHANGED).registrar = id;
+    flush(S, now);
   } else if (home || S.registrarId === 0) {
     S.registrarId = id;
   }

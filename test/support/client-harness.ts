@@ -81,8 +81,14 @@ export class Harness {
 
   /** Adds a host with a FakeRegistrar (started). */
   fakeRegistrar(name: string, address: string, options: FakeRegistrarOptions): RegistrarNode<FakeRegistrar> {
+    this.network.addHost(name, [address]);
+    return this.fakeRegistrarOn(name, options);
+  }
+
+  /** A FakeRegistrar (started) in a new process on an existing host. */
+  fakeRegistrarOn(host: string, options: FakeRegistrarOptions): RegistrarNode<FakeRegistrar> {
     const machine = new FakeRegistrar(options);
-    const node = this.machine(name, [address], machine);
+    const node = this.machineOn(host, machine);
     node.driver.run(() => machine.start(node.platform.now()), null);
     return node;
   }
@@ -90,9 +96,14 @@ export class Harness {
   /** Adds a host running any machine (e.g. the real registrar); start it yourself. */
   machine<M extends Machine<unknown>>(name: string, addresses: string[], machine: M): RegistrarNode<M> {
     this.network.addHost(name, addresses);
-    const platform = this.network.createPlatform(name);
+    return this.machineOn(name, machine);
+  }
+
+  /** A machine in a new process on an existing host. */
+  machineOn<M extends Machine<unknown>>(host: string, machine: M): RegistrarNode<M> {
+    const platform = this.network.createPlatform(host);
     const driver = createDriver(platform, machine, {}) as Driver<M>;
-    return { name, platform, machine, driver };
+    return { name: host, platform, machine, driver };
   }
 
   /** Adds a host with a client stack (seeded by the platform's PRNG). */

@@ -62,6 +62,8 @@ export interface StoredPoolElement {
   element: PoolElement;
   association: number;
   registrations: number;
+  /** Times of every registration of this PE. */
+  times: number[];
   reports: number;
   acks: number;
 }
@@ -191,7 +193,8 @@ export class FakeRegistrar implements Machine<string> {
           const element = copyPoolElement(pe);
           element.homeRegistrarIdentifier = this.identifier;
           this.store.set(key, {
-            handle, element, association: n, registrations: (old?.registrations ?? 0) + 1, reports: 0, acks: old?.acks ?? 0,
+            handle, element, association: n, registrations: (old?.registrations ?? 0) + 1,
+            times: [...(old?.times ?? []), now], reports: 0, acks: old?.acks ?? 0,
           });
         }
         this.send(n, reply);
