@@ -51,6 +51,8 @@ export interface ClientNode {
   driver: Driver<Client>;
   events: RecordedEvent[];
   errors: number[];
+  /** Called with each recorded event (an application reacting; it may call run()). */
+  react: ((e: RecordedEvent) => void) | null;
   /** Runs a command on the client (with the platform's now) and drains. */
   run<T>(command: (client: Client, now: number) => T): T;
   /** Events of one kind (optionally only since index `from`). */
@@ -113,9 +115,10 @@ export class Harness {
     const client = createClient({ random: (into) => platform.random(into), ...config });
     const events: RecordedEvent[] = [];
     const errors: number[] = [];
+    const node = { react: null } as unknown as ClientNode;
     const driver = createDriver<Client, ClientEvent>(platform, client, {
       onEvent: (_target, e) => {
-        events.push({
+        const recorded: RecordedEvent = {
           time: platform.now(),
           kind: e.kind,
           error: e.error,
@@ -131,11 +134,13 @@ export class Harness {
           handle: e.handle === null ? null : text(e.handle),
           bytes: e.bytes === null ? null : e.bytes.slice(),
           poolElements: e.poolElements.map(copyPoolElement),
-        });
+        };
+        events.push(recorded);
+        if (node.react !== null) node.react(recorded);
       },
       onError: (_target, code) => errors.push(code),
     });
-    return {
+    return Object.assign(node, {
       name,
       platform,
       client,
@@ -152,6 +157,6 @@ export class Harness {
       of(kind: number, from = 0): RecordedEvent[] {
         return events.slice(from).filter((e) => e.kind === kind);
       },
-    };
+    });
   }
 }
