@@ -32,6 +32,7 @@ export const OUT_DIR = join(ROOT, "build", "out");
 // ES module that measures and gates only its own layer.
 export const ENTRIES = [
   { name: "wire", entry: "core/wire/index.ts", profile: "client" },
+  { name: "registrar", entry: "core/registrar/index.ts", profile: "server" },
   // PE + PU + session layer over the shared codec, driver and handlespace.
   { name: "client", entry: "core/client/index.ts", profile: "client",
     shared: ["core/wire/", "core/driver/", "core/handlespace/"] },

@@ -334,7 +334,7 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
       required(m.poolHandle, "a pool handle");
       required(m.peIdentifier, "a PE identifier");
       encodePoolHandle(w, m.poolHandle as Uint8Array);
-      encodeU32Parameter(w, PARAM_PE_IDENTIFIER, m.peIdentifier as number);
+      encodeU32Parameter(w, PARAM_PE_IDENTIFIER, (m.peIdentifier as number) | 0);
       if ((type === ASAP_REGISTRATION_RESPONSE || type === ASAP_DEREGISTRATION_RESPONSE) && m.error !== null) {
         encodeOperationError(w, m.error);
       }
@@ -344,7 +344,7 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
       required(m.poolHandle, "a pool handle");
       encodePoolHandle(w, m.poolHandle as Uint8Array);
       if (m.items !== null) {
-        encodeU32Parameter(w, PARAM_HANDLE_RESOLUTION_OPTION, m.items);
+        encodeU32Parameter(w, PARAM_HANDLE_RESOLUTION_OPTION, m.items | 0);
       }
       break;
 
@@ -374,16 +374,16 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
     case ASAP_ENDPOINT_KEEP_ALIVE:
       required(m.serverIdentifier, "a server identifier");
       required(m.poolHandle, "a pool handle");
-      writeU32(w, m.serverIdentifier as number);
+      writeU32(w, (m.serverIdentifier as number) | 0);
       encodePoolHandle(w, m.poolHandle as Uint8Array);
       if (m.peIdentifier !== null) {
-        encodeU32Parameter(w, PARAM_PE_IDENTIFIER, m.peIdentifier);
+        encodeU32Parameter(w, PARAM_PE_IDENTIFIER, m.peIdentifier | 0);
       }
       break;
 
     case ASAP_SERVER_ANNOUNCE: {
       required(m.serverIdentifier, "a server identifier");
-      writeU32(w, m.serverIdentifier as number);
+      writeU32(w, (m.serverIdentifier as number) | 0);
       const ts = m.transports;
       const n = ts.length;
       let i = 0;

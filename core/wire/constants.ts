@@ -76,11 +76,11 @@ export const ACTION_STOP_AND_REPORT = 0x4000;
 export const ACTION_SKIP = 0x8000;
 export const ACTION_SKIP_AND_REPORT = 0xc000;
 
-// Transport use in SCTP and TCP transport parameters (RFC 5354 s3.3).
+// Transport use in SCTP and TCP transport parameters (RFC 5354 s3.4, s3.5).
 export const TRANSPORT_USE_DATA_ONLY = 0;
 export const TRANSPORT_USE_DATA_PLUS_CONTROL = 1;
 
-// Operation error causes (RFC 5354 s3.11 table).
+// Operation error causes (RFC 5354 s3.12 table).
 export const CAUSE_UNSPECIFIED = 0x0;
 export const CAUSE_UNRECOGNIZED_PARAMETER = 0x1;
 export const CAUSE_UNRECOGNIZED_MESSAGE = 0x2;

@@ -248,8 +248,8 @@ export function encodeEnrp(writer: Writer, message: EnrpMessage): Uint8Array {
   writeU8(w, type);
   writeU8(w, m.flags);
   writeU16(w, 0);
-  writeU32(w, m.senderServerIdentifier);
-  writeU32(w, m.receiverServerIdentifier);
+  writeU32(w, m.senderServerIdentifier | 0);
+  writeU32(w, m.receiverServerIdentifier | 0);
   switch (type) {
     case ENRP_PRESENCE:
       if (m.checksum === null) {
@@ -314,7 +314,7 @@ export function encodeEnrp(writer: Writer, message: EnrpMessage): Uint8Array {
       if (m.targetServerIdentifier === null) {
         throw new Error("wire: ENRP takeover messages need a target server identifier");
       }
-      writeU32(w, m.targetServerIdentifier);
+      writeU32(w, m.targetServerIdentifier | 0);
       break;
 
     case ENRP_ERROR:

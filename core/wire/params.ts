@@ -536,9 +536,14 @@ function walkMessage(d: Decoder, b: Uint8Array, s: number, e: number, depth: num
     fail(d, CAUSE_INVALID_VALUES, s, "bad message length in error cause", b.subarray(s, e), true);
     return false;
   }
-  const fixed = messageFixedLength(d.enrp_, b[s]);
+  let fixed = messageFixedLength(d.enrp_, b[s]);
   if (fixed < 0) {
-    return true; // unknown to us too: opaque
+    // Unknown to us too: an ASAP body is taken as parameters, an ENRP one
+    // (ids first, then who knows) as opaque, as Wireshark does.
+    if (d.enrp_) {
+      return true;
+    }
+    fixed = 0;
   }
   if (len < 4 + fixed) {
     fail(d, CAUSE_INVALID_VALUES, s, "truncated message in error cause", b.subarray(s, e), true);
@@ -714,7 +719,7 @@ export function encodeTransport(w: Writer, t: Transport): void {
     writeU16(w, 0); // reserved
   }
   if (type === PARAM_DCCP_TRANSPORT) {
-    writeU32(w, t.serviceCode);
+    writeU32(w, t.serviceCode | 0);
   }
   const addresses = t.addresses;
   const n = addresses.length;
@@ -729,21 +734,21 @@ export function encodeTransport(w: Writer, t: Transport): void {
 export function encodePolicy(w: Writer, policy: Policy): void {
   const type = policy.type >>> 0;
   const position = beginTlv(w, PARAM_POLICY);
-  writeU32(w, type);
+  writeU32(w, type | 0);
   switch (type) {
     case POLICY_ROUND_ROBIN:
     case POLICY_RANDOM:
       break;
     case POLICY_WEIGHTED_ROUND_ROBIN:
     case POLICY_WEIGHTED_RANDOM:
-      writeU32(w, policy.weight);
+      writeU32(w, policy.weight | 0);
       break;
     case POLICY_PRIORITY:
-      writeU32(w, policy.priority);
+      writeU32(w, policy.priority | 0);
       break;
     case POLICY_LEAST_USED:
     case POLICY_RANDOMIZED_LEAST_USED:
-      writeU32(w, policy.load);
+      writeU32(w, policy.load | 0);
       break;
     case POLICY_LEAST_USED_DEGRADATION:
     case POLICY_PRIORITY_LEAST_USED:
@@ -751,26 +756,26 @@ export function encodePolicy(w: Writer, policy: Policy): void {
     case POLICY_RANDOMIZED_LEAST_USED_DEGRADATION:
     case POLICY_PRIORITY_LEAST_USED_DEGRADATION:
     case POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION:
-      writeU32(w, policy.load);
-      writeU32(w, policy.loadDegradation);
+      writeU32(w, policy.load | 0);
+      writeU32(w, policy.loadDegradation | 0);
       break;
     case POLICY_WEIGHTED_RANDOM_DPF:
-      writeU32(w, policy.weight);
-      writeU32(w, policy.weightDpf);
-      writeU32(w, policy.distance);
+      writeU32(w, policy.weight | 0);
+      writeU32(w, policy.weightDpf | 0);
+      writeU32(w, policy.distance | 0);
       break;
     case POLICY_LEAST_USED_DPF:
-      writeU32(w, policy.load);
-      writeU32(w, policy.loadDpf);
-      writeU32(w, policy.distance);
+      writeU32(w, policy.load | 0);
+      writeU32(w, policy.loadDpf | 0);
+      writeU32(w, policy.distance | 0);
       break;
     case POLICY_LEAST_USED_DEGRADATION_DPF:
     case POLICY_PRIORITY_LEAST_USED_DPF:
     case POLICY_PRIORITY_LEAST_USED_DEGRADATION_DPF:
-      writeU32(w, policy.load);
-      writeU32(w, policy.loadDegradation);
-      writeU32(w, policy.loadDpf);
-      writeU32(w, policy.distance);
+      writeU32(w, policy.load | 0);
+      writeU32(w, policy.loadDegradation | 0);
+      writeU32(w, policy.loadDpf | 0);
+      writeU32(w, policy.distance | 0);
       break;
     default:
       throw new Error("wire: unknown policy type");
@@ -780,9 +785,9 @@ export function encodePolicy(w: Writer, policy: Policy): void {
 
 export function encodePoolElement(w: Writer, pe: PoolElement): void {
   const position = beginTlv(w, PARAM_POOL_ELEMENT);
-  writeU32(w, pe.identifier);
-  writeU32(w, pe.homeRegistrarIdentifier);
-  writeU32(w, pe.registrationLife);
+  writeU32(w, pe.identifier | 0);
+  writeU32(w, pe.homeRegistrarIdentifier | 0);
+  writeU32(w, pe.registrationLife | 0);
   encodeTransport(w, pe.userTransport);
   encodePolicy(w, pe.policy);
   if (pe.asapTransport !== null) {
@@ -793,7 +798,7 @@ export function encodePoolElement(w: Writer, pe: PoolElement): void {
 
 export function encodeServerInformation(w: Writer, si: ServerInformation): void {
   const position = beginTlv(w, PARAM_SERVER_INFORMATION);
-  writeU32(w, si.serverIdentifier);
+  writeU32(w, si.serverIdentifier | 0);
   encodeTransport(w, si.transport);
   endTlv(w, position);
 }
@@ -841,7 +846,7 @@ export function encodeOperationError(w: Writer, oe: OperationError): void {
 export function encodeU32Parameter(w: Writer, type: number, value: number): void {
   writeU16(w, type);
   writeU16(w, 8);
-  writeU32(w, value);
+  writeU32(w, value | 0);
 }
 
 /** PE Checksum (RFC 5354 s3.15): 16 bits, then 2 bytes of padding. */

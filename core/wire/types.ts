@@ -7,7 +7,7 @@
 /** An IP address: 4 bytes (IPv4) or 16 bytes (IPv6), network order. */
 export type Address = Uint8Array;
 
-/** DCCP, SCTP, TCP, UDP or UDP-Lite transport parameter (RFC 5354 s3.2-s3.6). */
+/** DCCP, SCTP, TCP, UDP or UDP-Lite transport parameter (RFC 5354 s3.3-s3.7). */
 export interface Transport {
   /** PARAM_DCCP_TRANSPORT ... PARAM_UDP_LITE_TRANSPORT */
   type: number;
@@ -20,7 +20,7 @@ export interface Transport {
 }
 
 /**
- * Pool member selection policy (RFC 5354 s3.7, RFC 5356). Fields the policy
+ * Pool member selection policy (RFC 5354 s3.8, RFC 5356). Fields the policy
  * type does not carry are 0. Load, degradation and DPF values are fractions
  * of 0xffffffff; distance is in milliseconds.
  */
@@ -35,7 +35,7 @@ export interface Policy {
   distance: number;
 }
 
-/** Pool Element parameter (RFC 5354 s3.9). */
+/** Pool Element parameter (RFC 5354 s3.11). */
 export interface PoolElement {
   identifier: number;
   homeRegistrarIdentifier: number;
@@ -43,7 +43,7 @@ export interface PoolElement {
   registrationLife: number;
   userTransport: Transport;
   policy: Policy;
-  /** ASAP transport of the PE; present only in ENRP messages (RFC 5354 s3.9). */
+  /** ASAP transport of the PE; present only in ENRP messages (RFC 5354 s3.10). */
   asapTransport: Transport | null;
 }
 
@@ -59,7 +59,7 @@ export interface RawParameter {
   value: Uint8Array;
 }
 
-/** One error cause of an Operation Error parameter (RFC 5354 s3.11). */
+/** One error cause of an Operation Error parameter (RFC 5354 s3.12). */
 export interface ErrorCause {
   code: number;
   /**
@@ -70,7 +70,7 @@ export interface ErrorCause {
   info: Uint8Array;
   /** 0x1, 0x3, 0x5, 0x7: the carried parameter, when it parses. */
   parameter: RawParameter | null;
-  /** 0x5: the carried policy decoded; 0x7 and 0x3 with a transport: the transport. */
+  /** 0x5 (and 0x3 with a policy): the carried policy decoded; 0x7 (and 0x3 with a transport): the transport. */
   policy: Policy | null;
   transport: Transport | null;
   /** 0x2: type and flags of the carried message. */

@@ -63,6 +63,10 @@ export function writeU16(writer: Writer, value: number): void {
   writer.length = p + 2;
 }
 
+/**
+ * Writes 32 bits, big-endian. Encoders pass `field | 0`: a uint32 above
+ * 2^31 handed to a call as is would be boxed (an allocation per call in V8).
+ */
 export function writeU32(writer: Writer, value: number): void {
   ensureWriter(writer, 4);
   const b = writer.bytes;

@@ -6,7 +6,10 @@ interface Command {
   load: () => Promise<{ run(args: string[]): Promise<number> }>;
 }
 
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+  bench: { summary: "run benchmarks: bench <what>|all [--json]", load: () => import("./bench.js") },
+  wire: { summary: "decode/encode ASAP and ENRP messages (hex <-> JSON)", load: () => import("./wire-cli.js") },
+};
 
 export function usage(): string {
   const lines = ["Usage: rserpool <command> [options]", "", "Commands:"];

@@ -153,8 +153,11 @@ export function randomCause(r: Rng, code: number = r.below(11)): W.ErrorCause {
       return c;
     }
     case W.CAUSE_UNRECOGNIZED_MESSAGE: {
-      const msg = new Uint8Array(4 + 4 * r.below(4));
+      // An ASAP message of a type nobody knows, holding 0-2 pool handles.
+      const handles = r.below(3);
+      const msg = new Uint8Array(4 + 8 * handles);
       msg.set([0x40 + r.below(64), r.below(256), 0, msg.length]);
+      for (let i = 0; i < handles; i++) msg.set([0, 9, 0, 8, r.below(256), r.below(256), r.below(256), r.below(256)], 4 + 8 * i);
       const c = W.newErrorCause(code, msg);
       c.messageType = msg[0];
       c.messageFlags = msg[1];

@@ -565,9 +565,9 @@ export const CAUSE_VECTORS: { name: string; bytes: Uint8Array; cause: W.ErrorCau
   },
   {
     name: "0x2 Unrecognized Message",
-    // cause 0x2, length 12: a whole 8-byte message of type 0x20, flags 0x05.
-    bytes: hex("0e 00 0014", "000c 0010", "0002 000c", "20 05 0008 01020304"),
-    cause: cause(0x2, hex("2005000801020304"), { messageType: 0x20, messageFlags: 0x05 }),
+    // cause 0x2, length 16: a whole 12-byte message of type 0x20, flags 0x05, holding a pool handle.
+    bytes: hex("0e 00 0018", "000c 0014", "0002 0010", "20 05 000c", PH_ECHO),
+    cause: cause(0x2, hex("20 05 000c", PH_ECHO), { messageType: 0x20, messageFlags: 0x05 }),
   },
   {
     name: "0x3 Invalid Values (PE identifier)",
