@@ -49,7 +49,7 @@ import {
   huntUp,
   registrarLost,
   registrarResponse,
-  startHunt,
+  wantRegistrar,
 } from "./hunt.js";
 import {
   deregisterPoolElement,
@@ -92,7 +92,10 @@ import type { ListenOptions } from "../session/session.js";
 export interface Client extends Machine<ClientEvent> {
   /** The machine's state, for diagnostics and tests: read, never write. */
   readonly state: ClientState;
-  /** Opens the announce socket and ASAP listener and starts hunting; commands call it too. */
+  /**
+   * Starts hunting for a registrar now (rsplib connects at start-up);
+   * otherwise the first request or PE starts the hunt.
+   */
   start(now: number): void;
   registerPoolElement(now: number, handle: Uint8Array | string, options: PoolElementOptions): number;
   deregisterPoolElement(now: number, handle: Uint8Array | string, identifier: number): void;
@@ -107,6 +110,13 @@ export interface Client extends Machine<ClientEvent> {
   sendBusinessCard(now: number, session: number, handle: Uint8Array | string, poolElements: PoolElement[] | null): boolean;
   failover(now: number, session: number, reportUnreachable: boolean): boolean;
   close(now: number, session: number): boolean;
+}
+
+/** A command bound to the state (commands take `now` first, then their arguments). */
+function bind(S: ClientState, command: Function): Function {
+  return function (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): unknown {
+    return command(S, a, b, c, d, e);
+  };
 }
 
 function handlespace(random: RandomSource, config: ClientConfig, pools: number, elements: number): Handlespace {
@@ -131,7 +141,6 @@ export function createClient(options: Partial<ClientConfig>): Client {
     transmits: createTransmitQueue(config.maxRequests + config.maxPoolElements + config.maxQueuedMessages + 256),
     actions: createActionQueue(config.maxSessions + 2 * config.maxRegistrars + 64),
     events: createEventQueue(),
-    started: false,
     kind: [],
     ref: [],
     freeNumbers: [],
@@ -165,20 +174,15 @@ export function createClient(options: Partial<ClientConfig>): Client {
     nextListener: 1,
   };
   addStaticCandidates(S);
-
-  function start(now: number): void {
-    if (S.started) return;
-    S.started = true;
-    if (config.announce) {
-      queueOpenSocket(S.actions, ANNOUNCE_SOCKET, "", config.announcePort, config.announceAddress, 1, "");
-    }
-    if (config.asapPort > 0) queueListen(S.actions, ASAP_LISTENER, config.transport, config.asapAddresses, config.asapPort);
-    if (S.candidates.length > 0) startHunt(S, now);
-  }
+  // Go out with the first drain (the first command or input).
+  if (config.announce) queueOpenSocket(S.actions, ANNOUNCE_SOCKET, "", config.announcePort, config.announceAddress, 1, "");
+  if (config.asapPort > 0) queueListen(S.actions, ASAP_LISTENER, config.transport, config.asapAddresses, config.asapPort);
 
   return {
     state: S,
-    start: start,
+    start(now: number): void {
+      if (S.candidates.length > 0) wantRegistrar(S, now);
+    },
 
     handleAssociationUp(now: number, n: number, addresses: string[], port: number, listener: number): void {
       if (listener >= 0) {
@@ -244,51 +248,18 @@ export function createClient(options: Partial<ClientConfig>): Client {
       return earliest(d, sessionDeadline(S));
     },
 
-    registerPoolElement(now: number, handle: Uint8Array | string, o: PoolElementOptions): number {
-      start(now);
-      return registerPoolElement(S, now, handle, o);
-    },
-    deregisterPoolElement(now: number, handle: Uint8Array | string, identifier: number): void {
-      start(now);
-      deregisterPoolElement(S, now, handle, identifier);
-    },
-    setLoad(now: number, handle: Uint8Array | string, identifier: number, load: number): boolean {
-      start(now);
-      return setLoad(S, now, handle, identifier, load);
-    },
-    resolve(now: number, handle: Uint8Array | string, o?: ResolveOptions | null): number {
-      start(now);
-      return resolve(S, now, handle, o);
-    },
-    reportFailure(now: number, handle: Uint8Array | string, identifier: number): boolean {
-      start(now);
-      return reportFailure(S, now, handle, identifier);
-    },
-    connect(now: number, handle: Uint8Array | string): number {
-      start(now);
-      return connect(S, now, handle);
-    },
-    listen(now: number, o: ListenOptions): number {
-      start(now);
-      return listen(S, now, o);
-    },
-    stopListening(now: number, listener: number): void {
-      stopListening(S, now, listener);
-    },
-    send(now: number, session: number, stream: number, ppid: number, bytes: Uint8Array): boolean {
-      return send(S, now, session, stream, ppid, bytes);
-    },
-    sendCookie(now: number, session: number, bytes: Uint8Array): boolean {
-      return sendCookie(S, now, session, bytes);
-    },
-    sendBusinessCard(now: number, session: number, handle: Uint8Array | string, poolElements: PoolElement[] | null): boolean {
-      return sendBusinessCard(S, now, session, handle, poolElements);
-    },
-    failover(now: number, session: number, reportUnreachable: boolean): boolean {
-      return failover(S, now, session, reportUnreachable);
-    },
-    close(now: number, session: number): boolean {
-      return close(S, now, session);
-    },
+    registerPoolElement: bind(S, registerPoolElement) as Client["registerPoolElement"],
+    deregisterPoolElement: bind(S, deregisterPoolElement) as Client["deregisterPoolElement"],
+    setLoad: bind(S, setLoad) as Client["setLoad"],
+    resolve: bind(S, resolve) as Client["resolve"],
+    reportFailure: bind(S, reportFailure) as Client["reportFailure"],
+    connect: bind(S, connect) as Client["connect"],
+    listen: bind(S, listen) as Client["listen"],
+    stopListening: bind(S, stopListening) as Client["stopListening"],
+    send: bind(S, send) as Client["send"],
+    sendCookie: bind(S, sendCookie) as Client["sendCookie"],
+    sendBusinessCard: bind(S, sendBusinessCard) as Client["sendBusinessCard"],
+    failover: bind(S, failover) as Client["failover"],
+    close: bind(S, close) as Client["close"],
   };
 }

@@ -111,16 +111,14 @@ export function pushEvent(q: EventQueue, kind: number): ClientEvent {
   const records = q.records;
   const n = records.length;
   if (q.count === n) {
-    // Full: unroll the ring into order, then add fresh records.
+    // Full: unroll the ring into order, then add fresh records (all built
+    // by the same assignments below, so they share one shape).
     const ordered: EventRecord[] = [];
     for (let i = 0; i < n; i++) ordered.push(records[(q.head + i) % n]);
-    const more = n < 8 ? 8 : n;
-    for (let i = 0; i < more; i++) {
-      const empty = new Uint8Array(0);
-      ordered.push({
-        kind: 0, error: 0, cause: 0, request: 0, session: 0, listener: -1, identifier: 0, registrar: 0,
-        stream: 0, ppid: 0, flags: 0, handle: null, bytes: null, poolElements: q.none, storage: empty, view: empty,
-      });
+    for (let i = n < 8 ? 8 : n; i > 0; i--) {
+      const fresh = { storage: new Uint8Array(0) } as EventRecord;
+      fresh.view = fresh.storage;
+      ordered.push(fresh);
     }
     q.records = ordered;
     q.head = 0;

@@ -33,7 +33,7 @@ import {
   pushEvent,
 } from "./events.js";
 import { adoptRegistrar, cancelRequest, dropRegistrar, flush, queueRequest, stopHunt } from "./hunt.js";
-import { asapMessage, handleBytes, PE_FAILED, PE_NEW, PE_REGISTERED, sameBytes, sendAsap } from "./state.js";
+import { asapMessage, copyFields, handleBytes, PE_FAILED, PE_NEW, PE_REGISTERED, sameBytes, sendAsap } from "./state.js";
 import type { ClientState, OwnPoolElement, Request } from "./state.js";
 
 export interface PoolElementOptions {
@@ -96,7 +96,7 @@ export function registerPoolElement(S: ClientState, now: number, handle: Uint8Ar
   const h = handleBytes(handle);
   if (h.length === 0 || h.length > S.config.maxPoolHandleLength) throw new TypeError("pool handle length");
   if (o === null || typeof o !== "object" || !Array.isArray(o.addresses) || !(o.port > 0 && o.port < 65536)) {
-    throw new TypeError("pool element options need addresses and port");
+    throw new TypeError("PE needs addresses and port");
   }
   const protocol = o.protocol === undefined ? PARAM_SCTP_TRANSPORT : o.protocol;
   const addresses: Uint8Array[] = [];
@@ -108,16 +108,7 @@ export function registerPoolElement(S: ClientState, now: number, handle: Uint8Ar
   const use = o.controlChannel === true && protocol !== PARAM_UDP_TRANSPORT
     ? TRANSPORT_USE_DATA_PLUS_CONTROL : TRANSPORT_USE_DATA_ONLY;
   const policy = newPolicy(POLICY_ROUND_ROBIN);
-  const p = o.policy;
-  if (p !== undefined && p !== null) {
-    policy.type = p.type >>> 0;
-    policy.weight = p.weight >>> 0;
-    policy.priority = p.priority >>> 0;
-    policy.load = p.load >>> 0;
-    policy.loadDegradation = p.loadDegradation >>> 0;
-    policy.loadDpf = p.loadDpf >>> 0;
-    policy.weightDpf = p.weightDpf >>> 0;
-  }
+  if (o.policy !== undefined && o.policy !== null) copyFields(policy, o.policy);
   const interval = o.reregistrationIntervalMs !== undefined && o.reregistrationIntervalMs > 0
     ? o.reregistrationIntervalMs : S.config.reregistrationIntervalMs;
   const life = o.registrationLifeMs !== undefined && o.registrationLifeMs > 0 ? o.registrationLifeMs : 3 * interval;

@@ -3,7 +3,7 @@
 // instance; nothing lives at module level.
 
 import { PPID_ASAP } from "../wire/constants.js";
-import { newAsapMessage } from "../wire/build.js";
+import { newPolicy } from "../wire/build.js";
 import { encodeAsap } from "../wire/asap.js";
 import type { Decoder } from "../wire/decoder.js";
 import type { Writer } from "../wire/writer.js";
@@ -108,7 +108,6 @@ export interface ClientState {
   transmits: TransmitQueue;
   actions: ActionQueue;
   events: EventQueue;
-  started: boolean;
   // Association numbers.
   kind: number[];
   ref: number[];
@@ -206,24 +205,18 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A pool handle given as bytes (copied) or text (UTF-8). */
+/**
+ * A pool handle given as bytes (copied) or as text of one byte per character
+ * (Latin-1; pass UTF-8 bytes for other text).
+ */
 export function handleBytes(handle: Uint8Array | string): Uint8Array {
   if (typeof handle !== "string") {
-    if (!(handle instanceof Uint8Array)) throw new TypeError("pool handle must be a string or Uint8Array");
+    if (!(handle instanceof Uint8Array)) throw new TypeError("pool handle");
     return copyBytes(handle);
   }
-  const out: number[] = [];
-  for (let i = 0; i < handle.length; i++) {
-    let c = handle.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < handle.length) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (handle.charCodeAt(++i) - 0xdc00);
-    }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return new Uint8Array(out);
+  const out = new Uint8Array(handle.length);
+  for (let i = 0; i < handle.length; i++) out[i] = handle.charCodeAt(i);
+  return out;
 }
 
 /** A deep copy of a transport (decoded ones are views into a receive buffer). */
@@ -233,18 +226,20 @@ export function copyTransport(t: Transport): Transport {
   return { type: t.type, port: t.port, transportUse: t.transportUse, serviceCode: t.serviceCode, addresses: addresses };
 }
 
+/** Copies every field of a fixed-shape record (policies) into another of the same shape. */
+export function copyFields<T extends object>(to: T, from: T): T {
+  for (const k in from) to[k] = from[k];
+  return to;
+}
+
 /** A deep copy of a pool element parameter. */
 export function copyPoolElement(pe: PoolElement): PoolElement {
-  const p = pe.policy;
   return {
     identifier: pe.identifier,
     homeRegistrarIdentifier: pe.homeRegistrarIdentifier,
     registrationLife: pe.registrationLife,
     userTransport: copyTransport(pe.userTransport),
-    policy: {
-      type: p.type, weight: p.weight, priority: p.priority, load: p.load, loadDegradation: p.loadDegradation,
-      loadDpf: p.loadDpf, weightDpf: p.weightDpf, distance: p.distance,
-    },
+    policy: copyFields(newPolicy(0), pe.policy),
     asapTransport: pe.asapTransport === null ? null : copyTransport(pe.asapTransport),
   };
 }

@@ -117,11 +117,9 @@ function newSession(S: ClientState): Session | null {
   if (slot === undefined) slot = S.sessions.length;
   let s = S.sessions[slot];
   if (s === undefined) {
-    s = {
-      id: 0, slot: slot, state: SESSION_FREE, pu: false, association: 0, handle: null, identifier: 0, cookie: null,
-      cookieStorage: new Uint8Array(0), card: [], queue: [], deadline: -1, attempts: 0, asked: false, failover: false,
-      lost: 0, error: 0,
-    };
+    // Built by the same assignments as a freed session: one shape.
+    s = { id: 0, slot: slot, cookieStorage: new Uint8Array(0), deadline: -1 } as Session;
+    clear(s);
     S.sessions[slot] = s;
   }
   S.sessionSerial = (S.sessionSerial % 32767) + 1;
@@ -131,8 +129,9 @@ function newSession(S: ClientState): Session | null {
   return s;
 }
 
-function freeSession(S: ClientState, s: Session): void {
+function clear(s: Session): void {
   s.state = SESSION_FREE;
+  s.pu = false;
   s.association = 0;
   s.handle = null;
   s.identifier = 0;
@@ -144,6 +143,10 @@ function freeSession(S: ClientState, s: Session): void {
   s.failover = false;
   s.lost = 0;
   s.error = 0;
+}
+
+function freeSession(S: ClientState, s: Session): void {
+  clear(s);
   setDeadline(S, s, -1);
   S.freeSessions.push(s.slot);
   S.sessionCount--;
