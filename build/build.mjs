@@ -31,14 +31,16 @@ export const OUT_DIR = join(ROOT, "build", "out");
 // own entries and budgets). Imports of them stay imports: the bundle is an
 // ES module that measures and gates only its own layer. `inline` names
 // files under those folders that are bundled anyway: constant tables, which
-// esbuild then inlines.
+// esbuild then inlines. `mangle`: rename internal properties (names ending
+// in "_", STYLE.md) to short ones; only for bundles whose "_" fields stay
+// inside them.
 export const ENTRIES = [
   { name: "wire", entry: "core/wire/index.ts", profile: "client" },
   { name: "registrar", entry: "core/registrar/index.ts", profile: "server" },
   // PE + PU + session layer over the shared codec, driver and handlespace.
   { name: "client", entry: "core/client/index.ts", profile: "client",
     shared: ["core/wire/", "core/driver/", "core/handlespace/"],
-    inline: ["core/wire/constants.ts", "core/driver/platform.ts"] },
+    inline: ["core/wire/constants.ts", "core/driver/platform.ts"], mangle: true },
 ];
 
 // runtimes.md: esbuild cannot lower these, so marking them unsupported makes
@@ -107,6 +109,7 @@ function options(entry, minify) {
     format: shared ? "esm" : "iife",
     globalName: shared ? undefined : "RSP",
     plugins: shared ? [sharedPlugin(entry.shared, entry.inline ?? [])] : [],
+    mangleProps: entry.mangle === true ? /[^_]_$/ : undefined,
     platform: "neutral",
     target: "es2015",
     supported: { ...ESPRUINO_SUPPORTED },

@@ -17,23 +17,9 @@
 // the registrar association and the old one is aborted.
 
 import { ASAP_ENDPOINT_KEEP_ALIVE, ASAP_SERVER_ANNOUNCE, PPID_ASAP } from "../wire/constants.js";
-import { decodeAsap } from "../wire/asap.js";
-import { createDecoder } from "../wire/decoder.js";
-import { createWriter } from "../wire/writer.js";
-import { newAsapMessage, newTransport } from "../wire/build.js";
 import type { PoolElement } from "../wire/types.js";
 import type { Machine, MachineAction, MachineTransmit } from "../driver/machine.js";
-import {
-  createActionQueue,
-  createTransmitQueue,
-  pollActionQueue,
-  pollTransmitQueue,
-  queueListen,
-  queueOpenSocket,
-} from "../driver/output-queue.js";
-import { createHandlespace, newHandlespaceConfig, newRegistrationMeta } from "../handlespace/handlespace.js";
 import type { Handlespace } from "../handlespace/handlespace.js";
-import { createRandomSource } from "../handlespace/random.js";
 import type { RandomSource } from "../handlespace/random.js";
 import { validateClientConfig } from "./config.js";
 import type { ClientConfig } from "./config.js";
@@ -88,6 +74,7 @@ import {
   stopListening,
 } from "../session/session.js";
 import type { ListenOptions } from "../session/session.js";
+import { createActionQueue, createDecoder, createHandlespace, createRandomSource, createTransmitQueue, createWriter, decodeAsap, newAsapMessage, newHandlespaceConfig, newRegistrationMeta, newTransport, pollActionQueue, pollTransmitQueue, queueListen, queueOpenSocket } from "./shared.js";
 
 export interface Client extends Machine<ClientEvent> {
   /** The machine's state, for diagnostics and tests: read, never write. */
@@ -133,70 +120,70 @@ export function createClient(options: Partial<ClientConfig>): Client {
   const config = validateClientConfig(options);
   const random = createRandomSource(config.random as (into: Uint8Array) => void);
   const S: ClientState = {
-    config: config,
-    random: random,
-    writer: createWriter(512),
-    decoder: createDecoder(),
-    message: newAsapMessage(0),
-    transmits: createTransmitQueue(config.maxRequests + config.maxPoolElements + config.maxQueuedMessages + 256),
-    actions: createActionQueue(config.maxSessions + 2 * config.maxRegistrars + 64),
-    events: createEventQueue(),
-    kind: [],
-    ref: [],
-    freeNumbers: [],
-    nextNumber: 2,
-    candidates: [],
-    registrar: 0,
-    registrarId: 0,
-    current: null,
-    suspect: null,
-    hunting: false,
-    round: 0,
-    roundDeadline: -1,
-    queued: [],
-    inflight: [],
-    nextRequestId: 0,
-    ackAssociation: 0,
-    own: handlespace(random, config, config.maxPoolElements, config.maxPoolElements),
-    pes: [],
-    byIdentifier: {},
-    cache: handlespace(random, config, config.maxCachePools, config.maxCacheElements),
-    refs: [],
-    meta: newRegistrationMeta(),
-    transport: newTransport(0, 0, 0, []),
-    addressBuffers: { v4: [], v6: [] },
-    sessions: [],
-    freeSessions: [],
-    sessionCount: 0,
-    sessionSerial: 0,
-    sessionDeadline: -1,
-    sessionsDirty: false,
-    nextListener: 1,
+    config_: config,
+    random_: random,
+    writer_: createWriter(512),
+    decoder_: createDecoder(),
+    message_: newAsapMessage(0),
+    transmits_: createTransmitQueue(config.maxRequests + config.maxPoolElements + config.maxQueuedMessages + 256),
+    actions_: createActionQueue(config.maxSessions + 2 * config.maxRegistrars + 64),
+    events_: createEventQueue(),
+    kind_: [],
+    ref_: [],
+    freeNumbers_: [],
+    nextNumber_: 2,
+    candidates_: [],
+    registrar_: 0,
+    registrarId_: 0,
+    current_: null,
+    suspect_: null,
+    hunting_: false,
+    round_: 0,
+    roundDeadline_: -1,
+    queued_: [],
+    inflight_: [],
+    nextRequestId_: 0,
+    ackAssociation_: 0,
+    own_: handlespace(random, config, config.maxPoolElements, config.maxPoolElements),
+    pes_: [],
+    byIdentifier_: {},
+    cache_: handlespace(random, config, config.maxCachePools, config.maxCacheElements),
+    refs_: [],
+    meta_: newRegistrationMeta(),
+    transport_: newTransport(0, 0, 0, []),
+    addressBuffers_: { v4: [], v6: [] },
+    sessions_: [],
+    freeSessions_: [],
+    sessionCount_: 0,
+    sessionSerial_: 0,
+    sessionDeadline_: -1,
+    sessionsDirty_: false,
+    nextListener_: 1,
   };
   addStaticCandidates(S);
   // Go out with the first drain (the first command or input).
-  if (config.announce) queueOpenSocket(S.actions, ANNOUNCE_SOCKET, "", config.announcePort, config.announceAddress, 1, "");
-  if (config.asapPort > 0) queueListen(S.actions, ASAP_LISTENER, config.transport, config.asapAddresses, config.asapPort);
+  if (config.announce) queueOpenSocket(S.actions_, ANNOUNCE_SOCKET, "", config.announcePort, config.announceAddress, 1, "");
+  if (config.asapPort > 0) queueListen(S.actions_, ASAP_LISTENER, config.transport, config.asapAddresses, config.asapPort);
 
   return {
     state: S,
     start(now: number): void {
-      if (S.candidates.length > 0) wantRegistrar(S, now);
+      if (S.candidates_.length > 0) wantRegistrar(S, now);
     },
 
     handleAssociationUp(now: number, n: number, addresses: string[], port: number, listener: number): void {
       if (listener >= 0) {
-        if (listener === ASAP_LISTENER && config.asapPort > 0) S.kind[n] = KIND_ASAP_IN;
+        if (listener === ASAP_LISTENER && config.asapPort > 0) S.kind_[n] = KIND_ASAP_IN;
         else sessionAccepted(S, now, n, listener);
         return;
       }
-      const kind = S.kind[n];
+      const kind = S.kind_[n];
       if (kind === KIND_HUNT) huntUp(S, now, n);
       else if (kind === KIND_SESSION) sessionUp(S, now, n);
     },
 
     handleAssociationDown(now: number, n: number, reason: number): void {
-      const kind = S.kind[n];
+      const kind = S.kind_[n];
       if (kind === KIND_HUNT) huntDown(S, now, n);
       else if (kind === KIND_REGISTRAR) registrarLost(S, now, n, null);
       else if (kind === KIND_SESSION) sessionDown(S, now, n, reason);
@@ -204,13 +191,13 @@ export function createClient(options: Partial<ClientConfig>): Client {
     },
 
     handleMessage(now: number, n: number, stream: number, ppid: number, bytes: Uint8Array): void {
-      const kind = S.kind[n];
+      const kind = S.kind_[n];
       if (kind === KIND_SESSION) {
         sessionMessage(S, now, n, stream, ppid, bytes);
         return;
       }
       if ((kind !== KIND_REGISTRAR && kind !== KIND_ASAP_IN) || ppid !== PPID_ASAP) return;
-      const m = decodeAsap(S.decoder, bytes, 0, bytes.length);
+      const m = decodeAsap(S.decoder_, bytes, 0, bytes.length);
       if (m === null) return;
       if (m.type === ASAP_ENDPOINT_KEEP_ALIVE) keepAlive(S, now, n, m);
       else if (kind === KIND_REGISTRAR) registrarResponse(S, now, m);
@@ -218,33 +205,33 @@ export function createClient(options: Partial<ClientConfig>): Client {
 
     handleDatagram(now: number, socket: number, bytes: Uint8Array, address: string, port: number): void {
       if (socket !== ANNOUNCE_SOCKET) return;
-      const m = decodeAsap(S.decoder, bytes, 0, bytes.length);
+      const m = decodeAsap(S.decoder_, bytes, 0, bytes.length);
       if (m !== null && m.type === ASAP_SERVER_ANNOUNCE) heardAnnounce(S, now, m, address, port);
     },
 
     handleTimeout(now: number): void {
       huntTimeout(S, now);
       poolElementTimeout(S, now);
-      S.cache.expire(now, null, null);
+      S.cache_.expire(now, null, null);
       sessionTimeout(S, now);
     },
 
     pollTransmit(): MachineTransmit | null {
-      return pollTransmitQueue(S.transmits);
+      return pollTransmitQueue(S.transmits_);
     },
 
     pollAction(): MachineAction | null {
-      return pollActionQueue(S.actions);
+      return pollActionQueue(S.actions_);
     },
 
     pollEvent(): ClientEvent | null {
-      return pollEventQueue(S.events);
+      return pollEventQueue(S.events_);
     },
 
     pollTimeout(): number {
       let d = huntDeadline(S);
-      d = earliest(d, S.own.nextDeadline());
-      d = earliest(d, S.cache.nextDeadline());
+      d = earliest(d, S.own_.nextDeadline());
+      d = earliest(d, S.cache_.nextDeadline());
       return earliest(d, sessionDeadline(S));
     },
 

@@ -134,14 +134,14 @@ export function validateClientConfig(options: Partial<ClientConfig> | null | und
     value = Math.floor(value);
     config[name] = value < +range[1] ? +range[1] : value > +range[2] ? +range[2] : value;
   }
-  if (typeof config.random !== "function") throw bad("random", "must be a function filling a Uint8Array");
-  if (typeof config.announce !== "boolean") throw bad("announce", "must be true or false");
+  if (typeof config.random !== "function") throw bad("random", "must be a function");
+  if (typeof config.announce !== "boolean") throw bad("announce", "must be a boolean");
   const registrars = config.registrars as RegistrarAddress[];
   if (!Array.isArray(registrars)) throw bad("registrars", "must be an array");
   for (let i = 0; i < registrars.length; i++) {
     const r = registrars[i];
     if (r === null || typeof r !== "object" || !Array.isArray(r.addresses) || r.addresses.length === 0 || !(r.port > 0)) {
-      throw bad("registrars", "entries must be {addresses: [...], port}");
+      throw bad("registrars", "need addresses and a port");
     }
   }
   if (!Array.isArray(config.asapAddresses)) throw bad("asapAddresses", "must be an array");
