@@ -52,6 +52,8 @@ import {
   ASAP_LISTENER,
   freeAssociation,
   KIND_ASAP_IN,
+  KIND_DEAD,
+  KIND_FREE,
   KIND_HUNT,
   KIND_REGISTRAR,
   KIND_SESSION,
@@ -74,7 +76,24 @@ import {
   stopListening,
 } from "../session/session.js";
 import type { ListenOptions } from "../session/session.js";
-import { createActionQueue, createDecoder, createHandlespace, createRandomSource, createTransmitQueue, createWriter, decodeAsap, newAsapMessage, newHandlespaceConfig, newRegistrationMeta, newTransport, pollActionQueue, pollTransmitQueue, queueListen, queueOpenSocket } from "./shared.js";
+import {
+  createActionQueue,
+  createDecoder,
+  createHandlespace,
+  createRandomSource,
+  createTransmitQueue,
+  createWriter,
+  decodeAsap,
+  newAsapMessage,
+  newHandlespaceConfig,
+  newRegistrationMeta,
+  newTransport,
+  pollActionQueue,
+  pollTransmitQueue,
+  queueAbort,
+  queueListen,
+  queueOpenSocket,
+} from "./shared.js";
 
 export interface Client extends Machine<ClientEvent> {
   /** The machine's state, for diagnostics and tests: read, never write. */
@@ -173,8 +192,19 @@ export function createClient(options: Partial<ClientConfig>): Client {
 
     handleAssociationUp(now: number, n: number, addresses: string[], port: number, listener: number): void {
       if (listener >= 0) {
-        if (listener === ASAP_LISTENER && config.asapPort > 0) S.kind_[n] = KIND_ASAP_IN;
-        else sessionAccepted(S, now, n, listener);
+        if (listener !== ASAP_LISTENER || config.asapPort === 0) {
+          sessionAccepted(S, now, n, listener);
+        } else {
+          // A registrar that may take over as home; only a few at a time.
+          let open = 0;
+          for (let i = 1; i < S.kind_.length; i++) if (S.kind_[i] === KIND_ASAP_IN) open++;
+          if (open < config.maxRegistrars) {
+            S.kind_[n] = KIND_ASAP_IN;
+          } else {
+            S.kind_[n] = KIND_DEAD;
+            queueAbort(S.actions_, n);
+          }
+        }
         return;
       }
       const kind = S.kind_[n];
@@ -187,7 +217,8 @@ export function createClient(options: Partial<ClientConfig>): Client {
       if (kind === KIND_HUNT) huntDown(S, now, n);
       else if (kind === KIND_REGISTRAR) registrarLost(S, now, n, null);
       else if (kind === KIND_SESSION) sessionDown(S, now, n, reason);
-      freeAssociation(S, n);
+      // (A number we never used must not enter the free list twice.)
+      if (kind !== undefined && kind !== KIND_FREE) freeAssociation(S, n);
     },
 
     handleMessage(now: number, n: number, stream: number, ppid: number, bytes: Uint8Array): void {

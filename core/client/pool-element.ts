@@ -166,8 +166,10 @@ export function registrationSent(S: ClientState, now: number, r: Request): void 
 }
 
 export function registrationDone(S: ClientState, now: number, r: Request, m: AsapMessage | null, error: number): void {
-  const pe = r.pe_;
-  if (pe === null || pe.removed_) return;
+  const pe = r.pe_ as OwnPoolElement;
+  // Failed before it was sent: the next timer or registrar queues a new one.
+  if (pe.pending_ === r) pe.pending_ = null;
+  if (pe.removed_) return;
   let cause = 0;
   if (m !== null && ((m.flags & ASAP_FLAG_REJECT) !== 0 || m.error !== null)) {
     error = ERROR_REJECTED;

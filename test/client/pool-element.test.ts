@@ -220,3 +220,34 @@ for (const offset of OFFSETS) {
     t.equal(c.events.filter((e) => e.request === rq).length, 1, "requests use the new home");
   });
 }
+
+t.test("a PE registered while no registrar is reachable keeps trying and registers later", async (t) => {
+  const h = new Harness();
+  h.network.addHost("pr", ["10.0.0.1"]);
+  h.network.kill("pr");
+  const c = h.client("c", ["10.0.1.1"], { announce: false, registrars: STATIC });
+  const id = c.run((cl, now) => cl.registerPoolElement(now, "P", { addresses: ["10.0.1.1"], port: 7000 }));
+  h.advance(20000);
+  const failed = c.of(EVENT_REGISTRATION_FAILED);
+  t.equal(failed.length, 1, "reported once");
+  t.equal(failed[0].error, 1, "no registrar");
+  t.equal(c.client.state.hunting_, false, "the hunt gave up");
+  h.network.revive("pr");
+  const pr = h.fakeRegistrarOn("pr", { identifier: 7, asapPort: 3863 });
+  h.advance(15000);
+  t.ok(pr.machine.find("P", id), "registered at the next re-registration");
+  t.equal(c.of(EVENT_REGISTERED).length, 1);
+  h.advance(60000);
+  t.equal(pr.machine.find("P", id)?.registrations, 3, "and re-registers on schedule");
+});
+
+t.test("the ASAP listener takes only a few registrar associations at a time", async (t) => {
+  const h = new Harness();
+  const c = h.client("c", ["10.0.1.1"], { announce: false, asapPort: 3863, maxRegistrars: 2 });
+  c.run((cl, now) => cl.start(now));
+  const rogues = [];
+  for (let i = 0; i < 4; i++) rogues.push(h.fakeRegistrar("r" + i, "10.0.0." + (i + 1), { identifier: i + 1, asapPort: 3863 }));
+  for (const r of rogues) r.driver.run(() => r.machine.takeOver(["10.0.1.1"], 3863, []), null);
+  h.advance(100);
+  t.equal(rogues.filter((r) => r.machine.up.size === 1).length, 2, "two kept, the others aborted");
+});
