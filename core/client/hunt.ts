@@ -182,11 +182,15 @@ export function huntUp(S: ClientState, now: number, n: number): void {
     queueAbort(S.actions_, n);
     return;
   }
+  // PEs first, so that a resolution waiting in the queue finds them. (The
+  // hunt still runs here: queueing starts no other.)
+  const waiting = S.queued_;
+  S.queued_ = [];
+  registrarUp(S, now);
+  for (let i = 0; i < waiting.length; i++) S.queued_.push(waiting[i]);
   stopHunt(S);
   S.current_ = c;
   adoptRegistrar(S, now, n, id);
-  // PEs first, so that a resolution waiting in the queue finds them.
-  registrarUp(S, now);
   flush(S, now);
 }
 

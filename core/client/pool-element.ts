@@ -196,29 +196,13 @@ export function poolElementTimeout(S: ClientState, now: number): void {
   }
 }
 
-/**
- * A new registrar association (not a takeover): every PE registers with it
- * now, ahead of what waits in the queue. The caller flushes.
- */
+/** A new registrar association (not a takeover): every PE registers with it now. */
 export function registrarUp(S: ClientState, now: number): void {
   const pes = S.pes_;
-  const front: Request[] = [];
   for (let i = 0; i < pes.length; i++) {
     const pe = pes[i];
-    if (pe === undefined) continue;
-    S.own_.setTimer(pe.ref_, now + pe.intervalMs_, 0);
-    if (pe.pending_ !== null) continue;
-    if (S.queued_.length + S.inflight_.length + front.length >= S.config_.maxRequests) {
-      failed(S, pe, ERROR_LACK_OF_RESOURCES, 0);
-      continue;
-    }
-    const r = newRequest(ASAP_REGISTRATION, pe.handle_, pe.element_.identifier);
-    r.pe_ = pe;
-    r.deadline_ = now + S.config_.registrarRequestTimeoutMs;
-    pe.pending_ = r;
-    front.push(r);
+    if (pe !== undefined) reregister(S, now, pe, now + pe.intervalMs_);
   }
-  S.queued_ = front.concat(S.queued_);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { RandomSource } from "../handlespace/random.js";
 import type { ClientConfig } from "./config.js";
 import type { EventQueue } from "./events.js";
 import type { Session } from "../session/session.js";
-import { encodeAsap, newPolicy, pushTransmit } from "./shared.js";
+import { encodeAsap, newPolicy, newTransport, pushTransmit } from "./shared.js";
 
 // What an association number is used for (state.kind[number]).
 export const KIND_FREE = 0;
@@ -219,9 +219,9 @@ export function handleBytes(handle: Uint8Array | string): Uint8Array {
 
 /** A deep copy of a transport (decoded ones are views into a receive buffer). */
 export function copyTransport(t: Transport): Transport {
-  const addresses: Uint8Array[] = [];
-  for (let i = 0; i < t.addresses.length; i++) addresses.push(copyBytes(t.addresses[i]));
-  return { type: t.type, port: t.port, transportUse: t.transportUse, serviceCode: t.serviceCode, addresses: addresses };
+  const copy = copyFields(newTransport(0, 0, 0, []), t);
+  copy.addresses = t.addresses.map(copyBytes);
+  return copy;
 }
 
 /** Copies every field of a fixed-shape record (policies) into another of the same shape. */
