@@ -1,9 +1,11 @@
 // Client (PE + PU + sessions) configuration: rsplib's library options
 // (rserpool.md s4.1, `rsp_initarg`) with rsplib's defaults, the RFC 5352
-// s5 values beside them where the RFC names one (from the reference, verify
-// against the RFC text), and our own bounds. Times are milliseconds.
+// timer and threshold values beside them where the RFC names one (its
+// "Timers, Variables, and Thresholds" section; rserpool.md s3.9 lists them
+// as s7 from memory: verify section and values against the RFC text), and
+// our own bounds. Times are milliseconds.
 //
-//   option                          ours/rsplib   RFC 5352 s5
+//   option                          ours/rsplib   RFC 5352
 //   registrarAnnounceTimeoutMs      5000          (announces: T6-serverAnnounce 1 s)
 //   registrarConnectTimeoutMs       7500          T5-serverHunt 120 s
 //   registrarConnectMaxTrials       1             -
