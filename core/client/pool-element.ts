@@ -271,6 +271,8 @@ export function keepAlive(S: ClientState, now: number, n: number, m: AsapMessage
     // What went to the old home is sent again to the new one, without costing a trial.
     for (let i = S.inflight_.length - 1; i >= 0; i--) S.queued_.unshift(S.inflight_[i]);
     S.inflight_.length = 0;
+    // (Counted as hunting while the old one goes, so that no hunt starts.)
+    S.hunting_ = true;
     dropRegistrar(S, now, null);
     stopHunt(S);
     S.current_ = null;

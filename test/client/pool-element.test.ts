@@ -203,8 +203,10 @@ for (const offset of OFFSETS) {
     t.equal(c.of(EVENT_HOME_CHANGED).length, 0);
     // B takes over: it connects to the PE's ASAP transport (10.0.1.1:3863) and sends H.
     b.machine.store.set("P/" + id, { ...(a.machine.find("P", id) as NonNullable<ReturnType<typeof a.machine.find>>), times: [], acks: 0, registrations: 0 });
+    const connects = h.network.stats.connects;
     b.driver.run(() => b.machine.takeOver(["10.0.1.1"], 3863, [{ handle: "P", identifier: id }]), null);
     h.advance(100);
+    t.equal(h.network.stats.connects, connects + 1, "only B's connect: the PE starts no hunt");
     const home = c.of(EVENT_HOME_CHANGED);
     t.equal(home.length, 1);
     t.equal(home[0].registrar, 0xb);
