@@ -103,18 +103,30 @@ export interface Client extends Machine<ClientEvent> {
    * otherwise the first request or PE starts the hunt.
    */
   start(now: number): void;
+  /** PE: registers (or updates and re-registers) a PE; its identifier, 0 when refused (event says why). */
   registerPoolElement(now: number, handle: Uint8Array | string, options: PoolElementOptions): number;
+  /** PE: deregisters; EVENT_DEREGISTERED follows. */
   deregisterPoolElement(now: number, handle: Uint8Array | string, identifier: number): void;
+  /** PE: a new load (adaptive policies); re-registers, rate-limited. False for an unknown PE. */
   setLoad(now: number, handle: Uint8Array | string, identifier: number, load: number): boolean;
+  /** PU: resolves a pool handle; EVENT_RESOLVED with the returned request id follows. */
   resolve(now: number, handle: Uint8Array | string, options?: ResolveOptions | null): number;
+  /** PU: drops the PE from the cache and sends ENDPOINT_UNREACHABLE. */
   reportFailure(now: number, handle: Uint8Array | string, identifier: number): boolean;
+  /** PU: opens a session to a PE of the pool; its id (0 when the session table is full). */
   connect(now: number, handle: Uint8Array | string): number;
+  /** PE: accepts sessions on a local port; the listener number (EVENT_SESSION_ACCEPTED names it). */
   listen(now: number, options: ListenOptions): number;
   stopListening(now: number, listener: number): void;
+  /** Application data on a session (held while it connects or fails over); false when not taken. */
   send(now: number, session: number, stream: number, ppid: number, bytes: Uint8Array): boolean;
+  /** PE: sends a cookie; the PU keeps the latest and echoes it after a failover. */
   sendCookie(now: number, session: number, bytes: Uint8Array): boolean;
+  /** Sends a business card: the pool and the PEs to fail over to (null: this stack's PEs of that pool). */
   sendBusinessCard(now: number, session: number, handle: Uint8Array | string, poolElements: PoolElement[] | null): boolean;
+  /** Fails the session over now; reportUnreachable also reports the PE to the registrar. */
   failover(now: number, session: number, reportUnreachable: boolean): boolean;
+  /** Closes the session gracefully; unsent data comes back as EVENT_DATA_RETURNED. */
   close(now: number, session: number): boolean;
 }
 
