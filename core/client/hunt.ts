@@ -334,6 +334,8 @@ export function huntTimeout(S: ClientState, now: number): void {
   }
   // A response that does not come: drop the registrar and hunt again (rsplib).
   if (S.inflight_.length > 0 && S.inflight_[0].deadline_ <= now) dropRegistrar(S, now, S.inflight_[0]);
+  // What a full transmit queue held back goes now, before its wait counts as a trial.
+  flush(S, now);
   while (S.queued_.length > 0 && S.queued_[0].deadline_ <= now) {
     const r = S.queued_.shift() as Request;
     r.trials_++;
