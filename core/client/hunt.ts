@@ -124,7 +124,7 @@ function startRound(S: ClientState, now: number): void {
   S.suspect_ = null;
   // rsplib starts at a random registrar so a crowd of clients spreads out.
   if (list.length > 1) {
-    const k = S.random_() % list.length;
+    const k = (S.random_() >>> 0) % list.length;
     const head = list.splice(0, k);
     for (let i = 0; i < head.length; i++) list.push(head[i]);
   }

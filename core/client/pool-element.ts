@@ -113,7 +113,7 @@ export function registerPoolElement(S: ClientState, now: number, handle: Uint8Ar
   let id = (o.identifier as number) >>> 0;
   let pe = id !== 0 ? ownPoolElement(S, h, id) : null;
   if (id === 0) {
-    do id = S.random_(); while (id === 0 || ownPoolElement(S, h, id) !== null);
+    do id = S.random_() >>> 0; while (id === 0 || ownPoolElement(S, h, id) !== null);
   }
   const element = newPoolElement(id, 0, life, newTransport(protocol, o.port, use, addresses), policy, null);
   const cause = pe === null && S.own_.count >= S.config_.maxPoolElements
