@@ -174,7 +174,6 @@ export function createClient(options: Partial<ClientConfig>): Client {
     queued_: [],
     inflight_: [],
     nextRequestId_: 0,
-    ackAssociation_: 0,
     own_: handlespace(random, config, config.maxPoolElements, config.maxPoolElements),
     pes_: [],
     byIdentifier_: {},

@@ -30,7 +30,7 @@ import {
   pushEvent,
 } from "./events.js";
 import { adoptRegistrar, cancelRequest, dropRegistrar, flush, queueRequest, stopHunt } from "./hunt.js";
-import { asapMessage, copyFields, handleBytes, PE_FAILED, PE_NEW, PE_REGISTERED, sameBytes, sendAsap } from "./state.js";
+import { asapMessage, copyFields, handleBytes, poolRefs, PE_FAILED, PE_NEW, PE_REGISTERED, sameBytes, sendAsap } from "./state.js";
 import type { ClientState, OwnPoolElement, Request } from "./state.js";
 import { newPolicy, newPoolElement, newRegistrationMeta, newTransport, parseAddress } from "./shared.js";
 
@@ -287,16 +287,8 @@ export function keepAlive(S: ClientState, now: number, n: number, m: AsapMessage
     const pe = ownPoolElement(S, handle, m.peIdentifier);
     if (pe !== null) acknowledge(S, n, pe);
   } else {
-    const pool = S.own_.findPool(handle);
-    if (pool >= 0) {
-      S.ackAssociation_ = n;
-      S.own_.forEachInPool(pool, acknowledgeRef, S);
-    }
+    for (let i = poolRefs(S, S.own_, handle) - 1; i >= 0; i--) acknowledge(S, n, S.pes_[S.refs_[i]] as OwnPoolElement);
   }
-}
-
-function acknowledgeRef(S: ClientState, ref: number): void {
-  acknowledge(S, S.ackAssociation_, S.pes_[ref] as OwnPoolElement);
 }
 
 function acknowledge(S: ClientState, n: number, pe: OwnPoolElement): void {

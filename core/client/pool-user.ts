@@ -15,7 +15,7 @@ import type { AsapMessage, PoolElement } from "../wire/types.js";
 import { ERROR_LACK_OF_RESOURCES, ERROR_POOL_NOT_FOUND, ERROR_REJECTED, EVENT_RESOLVED, pushEvent } from "./events.js";
 import { queueRequest } from "./hunt.js";
 import { firstCause, newRequest } from "./pool-element.js";
-import { copyPoolElement, handleBytes, scratchRefs } from "./state.js";
+import { copyPoolElement, handleBytes, poolRefs, scratchRefs } from "./state.js";
 import type { ClientState, Request } from "./state.js";
 import { sessionResolved } from "../session/session.js";
 import { newPoolElementRecord } from "./shared.js";
@@ -38,11 +38,12 @@ export function resolve(S: ClientState, now: number, handle: Uint8Array | string
   const items = o && (o.items as number) > 0 ? Math.min(Math.floor(o.items as number), S.config_.maxCacheElements) : 1;
   const stale = o && (o.staleAfterMs as number) >= 0 ? o.staleAfterMs as number : S.config_.staleCacheMs;
   S.cache_.expire(now, null, null);
-  if (stale > 0 && S.cache_.findPool(h) >= 0) {
+  const cached = stale > 0 ? select(S, h, items) : null;
+  if (cached !== null && cached.length > 0) {
     const e = pushEvent(S.events_, EVENT_RESOLVED);
     e.request = id;
     e.handle = h;
-    e.poolElements = select(S, h, items);
+    e.poolElements = cached;
     return id;
   }
   const r = newRequest(ASAP_HANDLE_RESOLUTION, h, 0);
@@ -74,19 +75,10 @@ function store(S: ClientState, handle: Uint8Array, pes: PoolElement[], deadline:
   for (let i = 0; i < pes.length; i++) {
     let cause = S.cache_.register(handle, pes[i], meta);
     if (cause !== 0 && cause !== CAUSE_LACK_OF_RESOURCES) {
-      const pool = S.cache_.findPool(handle);
-      if (pool >= 0) {
-        S.refs_.length = 0;
-        S.cache_.forEachInPool(pool, collect, S.refs_);
-        for (let j = 0; j < S.refs_.length; j++) S.cache_.remove(S.refs_[j]);
-      }
+      for (let j = poolRefs(S, S.cache_, handle) - 1; j >= 0; j--) S.cache_.remove(S.refs_[j]);
       cause = S.cache_.register(handle, pes[i], meta);
     }
   }
-}
-
-function collect(refs: number[], ref: number): void {
-  refs.push(ref);
 }
 
 export function resolutionDone(S: ClientState, now: number, r: Request, m: AsapMessage | null, error: number): void {

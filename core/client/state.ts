@@ -125,8 +125,6 @@ export interface ClientState {
   queued_: Request[];
   inflight_: Request[];
   nextRequestId_: number;
-  /** Association keep-alive ACKs go to while visiting a pool. */
-  ackAssociation_: number;
   // Own PEs: an index handlespace (as rsplib's OwnPoolElements) plus records by ref.
   own_: Handlespace;
   pes_: (OwnPoolElement | undefined)[];
@@ -247,4 +245,13 @@ export function scratchRefs(S: ClientState, k: number): number[] {
   const refs = S.refs_;
   while (refs.length < k) refs.push(0);
   return refs;
+}
+
+/**
+ * Refs of every PE of the pool in `hs` (in S.refs_, selection order); how
+ * many (0: no such pool). A resolution of the whole pool: it may advance a
+ * round robin, which does not matter for our own index or a cache purge.
+ */
+export function poolRefs(S: ClientState, hs: Handlespace, handle: Uint8Array): number {
+  return hs.resolve(handle, hs.count, scratchRefs(S, hs.count), 0);
 }

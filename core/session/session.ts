@@ -48,10 +48,11 @@ import {
   KIND_DEAD,
   KIND_SESSION,
   newAssociation,
+  poolRefs,
   scratchRefs,
   sendAsap,
 } from "../client/state.js";
-import type { ClientState, Request } from "../client/state.js";
+import type { ClientState, OwnPoolElement, Request } from "../client/state.js";
 import { decodeAsap, formatAddress, pushTransmit, queueAbort, queueClose, queueConnect, queueListen, queueStopListening } from "../client/shared.js";
 
 export const SESSION_FREE = 0;
@@ -410,15 +411,10 @@ export function sendBusinessCard(S: ClientState, now: number, id: number, handle
   if (poolElements !== null) {
     for (let i = 0; i < poolElements.length; i++) m.poolElements.push(poolElements[i]);
   } else {
-    const pool = S.own_.findPool(m.poolHandle);
-    if (pool >= 0) S.own_.forEachInPool(pool, addOwnElement, S);
+    const n = poolRefs(S, S.own_, m.poolHandle);
+    for (let i = 0; i < n; i++) m.poolElements.push((S.pes_[S.refs_[i]] as OwnPoolElement).element_);
   }
   return m.poolElements.length > 0 && sendAsap(S, s.association_, m);
-}
-
-function addOwnElement(S: ClientState, ref: number): void {
-  const pe = S.pes_[ref];
-  if (pe !== undefined) S.message_.poolElements.push(pe.element_);
 }
 
 /** Fails over now (rsplib rsp_forcefailover); reportUnreachable also tells the registrar. */
