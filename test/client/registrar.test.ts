@@ -4,7 +4,7 @@
 // registrar has no takeover yet: the home-registrar change is tested with
 // the scripted registrar in pool-element.test.ts.)
 import t from "tap";
-import { Harness } from "../support/client-harness.js";
+import { Harness, refOf } from "../support/client-harness.js";
 import type { ClientNode, RegistrarNode } from "../support/client-harness.js";
 import { createRegistrar } from "../../core/registrar/registrar.js";
 import type { Registrar } from "../../core/registrar/registrar.js";
@@ -46,8 +46,7 @@ function resolveNow(h: Harness, pu: ClientNode, handle: string, options: object 
   return pu.events.find((e) => e.kind === EVENT_RESOLVED && e.request === rq);
 }
 
-const byId = (r: RegistrarNode<Registrar>, handle: string, id: number): number =>
-  r.machine.handlespace.find(new TextEncoder().encode(handle), id);
+const byId = (r: RegistrarNode<Registrar>, handle: string, id: number): number => refOf(r.machine.handlespace, handle, id);
 
 for (const offset of OFFSETS) {
   t.test(`hunt over a dead first registrar, register, resolve (offset ${offset})`, async (t) => {

@@ -2,7 +2,7 @@
 // before any data), business-card ordering both ways, exactly-once delivery
 // across a failover in a scripted run, explicit failover, data handed back.
 import t from "tap";
-import { Harness } from "../support/client-harness.js";
+import { Harness, refOf } from "../support/client-harness.js";
 import type { ClientNode, RecordedEvent } from "../support/client-harness.js";
 import {
   ERROR_NO_POOL_ELEMENT,
@@ -126,7 +126,7 @@ for (const offset of OFFSETS) {
       h.advance(10);
     }
     t.same(pu.of(EVENT_DATA).map((e) => num(e.bytes)), [1, 2, 3, 4, 5, 6, 7, 8], "the session carries on");
-    t.equal(pu.client.state.cache_.find(new TextEncoder().encode("Echo"), first.id), -1, "lost PE left the cache");
+    t.equal(refOf(pu.client.state.cache_, "Echo", first.id), -1, "lost PE left the cache");
   });
 }
 

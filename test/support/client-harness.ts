@@ -15,6 +15,7 @@ import { copyPoolElement } from "../../core/client/state.js";
 import { FakeRegistrar } from "./fake-registrar.js";
 import type { FakeRegistrarOptions } from "./fake-registrar.js";
 import { VirtualNetwork } from "./virtual-network.js";
+import type { Handlespace } from "../../core/handlespace/handlespace.js";
 import type { VirtualNetworkOptions } from "./virtual-network.js";
 import type { VirtualPlatform } from "./virtual-platform.js";
 
@@ -163,4 +164,16 @@ export class Harness {
       },
     });
   }
+}
+
+/**
+ * The ref of PE `identifier` of the pool in a handlespace, or -1 (through
+ * resolve, the one lookup every handlespace version has; it may advance a
+ * round robin).
+ */
+export function refOf(hs: Handlespace, handle: string, identifier: number): number {
+  const refs: number[] = new Array(hs.count).fill(0);
+  const n = hs.resolve(Uint8Array.from(handle, (c) => c.charCodeAt(0)), hs.count, refs, 0);
+  for (let i = 0; i < n; i++) if (hs.getIdentifier(refs[i]) === identifier >>> 0) return refs[i];
+  return -1;
 }
