@@ -26,9 +26,16 @@ export const OUT_DIR = join(ROOT, "build", "out");
 // One line per shipped bundle. profile "client": runs on Espruino, only ES5
 // built-ins plus typed arrays, DataView and Promise; "server": Node/QuickJS
 // targets (registrar, handlespace) that may use Map.
+//
+// `shared` (optional): folders of modules other bundles ship (they have their
+// own entries and budgets). Imports of them stay imports: the bundle is an
+// ES module that measures and gates only its own layer.
 export const ENTRIES = [
   { name: "wire", entry: "core/wire/index.ts", profile: "client" },
   { name: "registrar", entry: "core/registrar/index.ts", profile: "server" },
+  // PE + PU + session layer over the shared codec, driver and handlespace.
+  { name: "client", entry: "core/client/index.ts", profile: "client",
+    shared: ["core/wire/", "core/driver/", "core/handlespace/"] },
 ];
 
 // runtimes.md: esbuild cannot lower these, so marking them unsupported makes
@@ -73,14 +80,29 @@ const MISSING_METHODS = new Set([
   "at", "replaceAll", "matchAll", "copyWithin",
 ]);
 
+/** An esbuild plugin leaving imports of the `shared` folders external (paths from the root). */
+function sharedPlugin(shared) {
+  return {
+    name: "shared",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const path = relative(ROOT, resolve(args.resolveDir, args.path)).split("\\").join("/");
+        return shared.some((prefix) => path.startsWith(prefix)) ? { path: "./" + path, external: true } : undefined;
+      });
+    },
+  };
+}
+
 /** esbuild options shared by the artifact build and the gate. */
 function options(entry, minify) {
+  const shared = Array.isArray(entry.shared) && entry.shared.length > 0;
   return {
     absWorkingDir: ROOT,
     entryPoints: [entry.entry],
     bundle: true,
-    format: "iife",
-    globalName: "RSP",
+    format: shared ? "esm" : "iife",
+    globalName: shared ? undefined : "RSP",
+    plugins: shared ? [sharedPlugin(entry.shared)] : [],
     platform: "neutral",
     target: "es2015",
     supported: { ...ESPRUINO_SUPPORTED },
