@@ -250,7 +250,8 @@ export interface NetworkOptions {
   log?: LogFunction | null;
 }
 
-interface Stack {
+/** @internal A platform with the API's transport wrappers (also used by the tools). */
+export interface Stack {
   platform: NodePlatform;
   router: SctpRouter | null;
   listeners: RecordedListener[];
@@ -267,7 +268,8 @@ function transportsOf(o: NetworkOptions): TransportName[] {
   return list;
 }
 
-function buildStack(o: NetworkOptions, udpPort: number, routes: Map<string, number>, datagram: boolean): Stack {
+/** @internal */
+export function buildStack(o: NetworkOptions, udpPort: number, routes: Map<string, number>, datagram: boolean): Stack {
   const names = transportsOf(o);
   const sctpOptions: SctpTransportOptions = { ...o.sctp, udpPort };
   const platform = createNodePlatform({
@@ -328,7 +330,8 @@ function liveAssociations(stack: Stack): number {
  * here, not reset: Node 20 never releases a socket reset after end()
  * (resetAndDestroy after end leaves its handle open, and the process with it).
  */
-async function settleAndClose(stack: Stack, graceMs: number): Promise<void> {
+/** @internal */
+export async function settleAndClose(stack: Stack, graceMs: number): Promise<void> {
   const until = Date.now() + graceMs;
   while (liveAssociations(stack) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
   const tcp = stack.platform.tcp;
