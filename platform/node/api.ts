@@ -664,6 +664,11 @@ abstract class SessionBase extends EventEmitter {
     this.id = id;
   }
 
+  /** For error messages. */
+  describe(): string {
+    return "session";
+  }
+
   /** Sends one message; false when it was not taken (closed, queue full). */
   send(data: Uint8Array | string, options: SendOptions = {}): boolean {
     if (this.closed || this.owner.closed) return false;
@@ -699,7 +704,7 @@ abstract class SessionBase extends EventEmitter {
         this.emit("business-card", { poolHandle: handleText(e.handle), elements: e.poolElements.map(describePoolElement) });
         break;
       case C.EVENT_SESSION_CLOSED:
-        this.finish(e.error === C.ERROR_NONE ? null : clientError(e.error, e.cause, "session"));
+        this.finish(e.error === C.ERROR_NONE ? null : clientError(e.error, e.cause, this.describe()));
         break;
     }
   }
@@ -758,6 +763,10 @@ export class Session extends SessionBase {
   constructor(owner: ClientStack, id: number, poolHandle: string) {
     super(owner, id);
     this.poolHandle = poolHandle;
+  }
+
+  override describe(): string {
+    return `session to ${this.poolHandle}`;
   }
 
   /** Fails over now (rsplib rsp_forcefailover); `reportUnreachable` tells the registrar too. */
