@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: "registrar, three echo PEs and a terminal on loopback, with a failover (npm start)", load: () => import("./demo.js") },
   bench: { summary: "run benchmarks: bench <what>|all [--json]", load: () => import("./bench.js") },
   wire: { summary: "decode/encode ASAP and ENRP messages (hex <-> JSON)", load: () => import("./wire-cli.js") },
+  "bench-transport": { summary: "loopback figures for the SCTP and TCP-mapping transports", load: () => import("./bench-transport.js") },
 };
 
 export function usage(): string {

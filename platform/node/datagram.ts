@@ -10,7 +10,7 @@ import type {
   DatagramOptions,
   DatagramSocket,
 } from "../../core/driver/platform.js";
-import { normalizeAddress } from "./sctp-transport.js";
+import { normalizeAddress } from "./address.js";
 
 export const LOG_DATAGRAM_ERROR = 0x5501;
 

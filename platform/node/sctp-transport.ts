@@ -26,6 +26,14 @@
 //
 // Callbacks to the handler are queued and delivered from a microtask, never
 // from inside a public method or from inside the library.
+//
+// Runtime patches, per association instance (node_modules is untouched):
+// guarded copies of the timer/callback methods; `duplicates = []` (DATA in
+// SHUTDOWN-SENT read an undefined field); _sack flushes at once; _expireT3
+// counts expirations; SHUTDOWN's cumulative TSN ack is fed to onSack and
+// SHUTDOWN ACK is sent once all is acked (the library does neither); the
+// bundle queue is flushed by calling _bundle with its counter set to 1.
+// Module globals: sctp.defaults() once per process (configureLibrary).
 
 import dgram from "node:dgram";
 import net from "node:net";
@@ -47,6 +55,7 @@ import {
   DOWN_PROTOCOL_ERROR,
   DOWN_TIMEOUT,
 } from "../../core/driver/platform.js";
+import { normalizeAddress } from "./address.js";
 import { EventQueue } from "./events.js";
 import { nextAssociationId } from "./ids.js";
 import {
@@ -211,20 +220,32 @@ function configureLibrary(): void {
   });
 }
 
+// Client SCTP ports, unique in this process and rotating through the
+// dynamic range: kernel SCTP and usrsctp peers key associations by addresses
+// and SCTP ports, not by the UDP encapsulation port, so two of our
+// associations to one server must not share a source port.
+const clientPorts = new Set<number>();
+let nextClientPort = 49152 + Math.floor(Math.random() * 16384);
+
+function allocateClientPort(): number {
+  for (let i = 0; i < 16384; i++) {
+    const port = nextClientPort;
+    nextClientPort = nextClientPort >= 65535 ? 49152 : nextClientPort + 1;
+    if (!clientPorts.has(port)) {
+      clientPorts.add(port);
+      return port;
+    }
+  }
+  return 0;
+}
+
 // Library methods that run from its own timers or callbacks; each instance
 // gets a guarded copy so a throw aborts only its association.
-const GUARDED = ["_bundle", "_sack", "_expireT2", "_sendChunk", "_abort", "_sendPacket", "_retransmit", "_fastRetransmit"];
+// (_sack and _expireT3 get their own wrappers in attach().)
+const GUARDED = ["_bundle", "_expireT2", "_sendChunk", "_abort", "_sendPacket", "_retransmit", "_fastRetransmit"];
 
 function serialLess(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
-}
-
-/** "::ffff:1.2.3.4" -> "1.2.3.4"; others unchanged. */
-export function normalizeAddress(address: string): string {
-  if (address.length > 7 && address.charCodeAt(0) === 58 && address.startsWith("::ffff:") && net.isIPv4(address.slice(7))) {
-    return address.slice(7);
-  }
-  return address;
 }
 
 function noOutstanding(a: LibAssociation): boolean {
@@ -569,6 +590,8 @@ class SctpLink implements Association {
   cookieDelay = 0;
   t3Count = 0;
   t3Cumulative = -1;
+  /** localSctpPort came from allocateClientPort(). */
+  allocatedPort = false;
 
   constructor(factory: SctpTransport, udp: UdpEndpoint, key: string, server: boolean, handler: AssociationHandler, target: unknown) {
     this.id = nextAssociationId();
@@ -704,7 +727,7 @@ class SctpLink implements Association {
     a.on("SHUTDOWN COMPLETE", () => this.finish(DOWN_CLOSED, false));
     // Our listeners run after the library's own chunk handlers.
     a.on("sack", () => this.afterSack());
-    a.on("shutdown", () => this.armShutdownTimer());
+    a.on("shutdown", (chunk: { c_tsn_ack?: number }) => this.peerShutdown(chunk));
   }
 
   // -- input --
@@ -793,17 +816,44 @@ class SctpLink implements Association {
 
   afterSack(): void {
     if (this.state === DOWN || this.assoc === null) return;
-    const a = this.assoc;
-    // The library answers a SHUTDOWN with SHUTDOWN ACK only if nothing was
-    // outstanding when it arrived (RFC 4960 s9.2 wants it once all is acked).
-    if (a.state === "SHUTDOWN-RECEIVED" && !this.shutdownAckSent && noOutstanding(a)) {
-      this.shutdownAckSent = true;
-      a._sendChunk("shutdown_ack", {}, null, () => {
-        if (a.state === "SHUTDOWN-RECEIVED") a.state = "SHUTDOWN-ACK-SENT";
-      });
-      a._startT2();
-    }
+    this.shutdownAck(false);
     if (this.closing || this.head < this.queue.length) this.schedulePump();
+  }
+
+  /** The peer sent SHUTDOWN (after the library's own handler ran). */
+  peerShutdown(chunk: { c_tsn_ack?: number }): void {
+    this.armShutdownTimer();
+    const a = this.assoc;
+    if (this.state === DOWN || a === null) return;
+    // Its Cumulative TSN Ack acknowledges our DATA like a SACK does
+    // (RFC 4960 s9.2); the library ignores it and would retransmit forever.
+    const cumulative = chunk.c_tsn_ack;
+    const highest = (a.my_next_tsn.number - 1) >>> 0;
+    if (
+      typeof cumulative === "number" &&
+      !serialLess(highest, cumulative) &&
+      (a.c_tsn_ack === undefined || serialLess(a.c_tsn_ack.number, cumulative))
+    ) {
+      (a as unknown as { onSack(c: object): void }).onSack({ c_tsn_ack: cumulative, a_rwnd: a.peer_rwnd });
+    }
+    this.shutdownAck(true);
+  }
+
+  /**
+   * The library answers a SHUTDOWN with SHUTDOWN ACK only if nothing was
+   * outstanding when it arrived; RFC 4960 s9.2 wants it once all is acked.
+   * `again`: a repeated SHUTDOWN (our ACK may have been lost) is answered too.
+   */
+  shutdownAck(again: boolean): void {
+    const a = this.assoc as LibAssociation;
+    const acked = a.state === "SHUTDOWN-RECEIVED" || (again && a.state === "SHUTDOWN-ACK-SENT");
+    if (!acked || !noOutstanding(a) || (this.shutdownAckSent && !again)) return;
+    const first = !this.shutdownAckSent;
+    this.shutdownAckSent = true;
+    a._sendChunk("shutdown_ack", {}, null, () => {
+      if (a.state === "SHUTDOWN-RECEIVED") a.state = "SHUTDOWN-ACK-SENT";
+    });
+    if (first) a._startT2();
   }
 
   libraryUp(): void {
@@ -1039,6 +1089,10 @@ class SctpLink implements Association {
       this.udp.links.delete(this.key);
       this.factory.linkCount--;
     }
+    if (this.allocatedPort) {
+      clientPorts.delete(this.localSctpPort);
+      this.allocatedPort = false;
+    }
     this.udp.closeIfUnused();
     if (report) this.factory.events.down(this, reason);
   }
@@ -1218,9 +1272,13 @@ export class SctpTransport implements TransportFactory {
     link.remoteAddress = normalizeAddress(remote);
     link.remoteUdpPort = this.remoteUdpPort;
     link.remotePort = port;
-    link.localSctpPort = options.localPort > 0 ? options.localPort : 49152 + Math.floor(Math.random() * 16383);
+    if (options.localPort > 0) link.localSctpPort = options.localPort;
+    else {
+      link.localSctpPort = allocateClientPort();
+      link.allocatedPort = link.localSctpPort !== 0;
+    }
     link.key = linkKey(remote, this.remoteUdpPort, port, link.localSctpPort);
-    if (this.linkCount >= this.maxAssociations) {
+    if (this.linkCount >= this.maxAssociations || link.localSctpPort === 0) {
       link.finish(DOWN_CONNECT_FAILED, true);
       return link;
     }
@@ -1269,6 +1327,7 @@ function serverKey(address: string, udpPort: number): string {
 }
 
 export type { SctpListener, SctpLink };
+export { normalizeAddress };
 
 export function createSctpTransport(options: SctpTransportOptions = {}): SctpTransport {
   return new SctpTransport(options);

@@ -23,7 +23,7 @@ import {
 } from "../../core/driver/platform.js";
 import { EventQueue } from "./events.js";
 import { nextAssociationId } from "./ids.js";
-import { normalizeAddress } from "./sctp-transport.js";
+import { normalizeAddress } from "./address.js";
 
 // ---- wire format (TCP-MAPPING.md) ---------------------------------------
 
@@ -230,14 +230,14 @@ class TcpLink implements Association, FrameSink {
     if (this.state === DOWN) return;
     this.aborted = true;
     const s = this.socket;
-    if (s !== null && this.state === UP) {
+    if (s !== null) {
       try {
-        s.resetAndDestroy(); // RST: the peer sees an abort, not a close
+        // RST, even while connecting: the peer sees an abort, not a close.
+        s.removeAllListeners("data");
+        s.resetAndDestroy();
       } catch {
         s.destroy();
       }
-    } else {
-      this.destroy();
     }
     this.finish(DOWN_ABORTED);
   }

@@ -301,6 +301,11 @@ t.test("dead peers: ICMP unreachable aborts, silence exhausts retransmissions", 
   const rec2 = new Recorder();
   const b = c2.connect(["127.0.0.1"], 3863, NO_LOCAL, rec2, null);
   await rec2.until(() => rec2.count("up") === 1, 3000, "up 2");
+  // A few round trips bring the RTO down from its 1 s initial value.
+  for (let i = 0; i < 3; i++) {
+    b.send(0, 11, message(i));
+    await rec2.until(() => rec2.count("message") === i + 1, 2000, "echo 2");
+  }
   s2.transport.close(true);
   const hole = dgram.createSocket("udp4");
   t.teardown(() => hole.close());
@@ -366,4 +371,32 @@ t.test("IPv6 loopback", { skip: hasIPv6 ? false : "no IPv6 loopback on this host
   const c6 = client(t, s6.udpPort);
   c6.connect(["::1"], 3863, NO_LOCAL, rec, 7);
   await s6.rec.until(() => s6.rec.count("up") === 1, 3000, "IPv6-only listener");
+});
+
+t.test("ASAP and ENRP listeners (SCTP 3863 and 9901) share one UDP socket", async (t) => {
+  const server = new SctpTransport({ udpPort: 0 });
+  t.teardown(() => server.close());
+  const asap = new Recorder();
+  const enrp = new Recorder();
+  const l1 = server.listen({ addresses: ["127.0.0.1"], port: 3863 }, asap, "asap");
+  const l2 = server.listen({ addresses: ["127.0.0.1"], port: 9901 }, enrp, "enrp");
+  const [u1] = await l1.ready;
+  const [u2] = await l2.ready;
+  t.equal(u1, u2, "same UDP port");
+  t.equal(server.sockets.size, 1);
+  t.throws(() => server.listen({ addresses: ["127.0.0.1"], port: 9901 }, enrp, null), /already listening/);
+  const c = client(t, u1);
+  const rec = new Recorder();
+  c.connect(["127.0.0.1"], 9901, NO_LOCAL, rec, null);
+  c.connect(["127.0.0.1"], 3863, NO_LOCAL, rec, null);
+  await asap.until(() => asap.count("up") === 1, 3000, "ASAP peer");
+  await enrp.until(() => enrp.count("up") === 1, 3000, "ENRP peer");
+  await rec.until(() => rec.count("up") === 2, 3000, "client ups");
+  t.same(rec.of("up").map((e) => e.port).sort(), [3863, 9901]);
+  // Closing one listener keeps the socket for the other.
+  l2.close();
+  const late = new Recorder();
+  c.connect(["127.0.0.1"], 3863, NO_LOCAL, late, null);
+  await late.until(() => late.count("up") === 1, 3000, "ASAP still served");
+  t.equal(server.sockets.size, 1);
 });
