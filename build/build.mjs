@@ -29,13 +29,18 @@ export const OUT_DIR = join(ROOT, "build", "out");
 //
 // `shared` (optional): folders of modules other bundles ship (they have their
 // own entries and budgets). Imports of them stay imports: the bundle is an
-// ES module that measures and gates only its own layer.
+// ES module that measures and gates only its own layer. `inline` names
+// files under those folders that are bundled anyway: constant tables, which
+// esbuild then inlines. `mangle`: rename internal properties (names ending
+// in "_", STYLE.md) to short ones; only for bundles whose "_" fields stay
+// inside them.
 export const ENTRIES = [
   { name: "wire", entry: "core/wire/index.ts", profile: "client" },
   { name: "registrar", entry: "core/registrar/index.ts", profile: "server" },
   // PE + PU + session layer over the shared codec, driver and handlespace.
   { name: "client", entry: "core/client/index.ts", profile: "client",
-    shared: ["core/wire/", "core/driver/", "core/handlespace/"] },
+    shared: ["core/wire/", "core/driver/", "core/handlespace/"],
+    inline: ["core/wire/constants.ts", "core/driver/platform.ts"], mangle: true },
 ];
 
 // runtimes.md: esbuild cannot lower these, so marking them unsupported makes
@@ -81,12 +86,13 @@ const MISSING_METHODS = new Set([
 ]);
 
 /** An esbuild plugin leaving imports of the `shared` folders external (paths from the root). */
-function sharedPlugin(shared) {
+function sharedPlugin(shared, inline) {
   return {
     name: "shared",
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
         const path = relative(ROOT, resolve(args.resolveDir, args.path)).split("\\").join("/");
+        if (inline.includes(path.replace(/\.js$/, ".ts"))) return undefined;
         return shared.some((prefix) => path.startsWith(prefix)) ? { path: "./" + path, external: true } : undefined;
       });
     },
@@ -102,7 +108,8 @@ function options(entry, minify) {
     bundle: true,
     format: shared ? "esm" : "iife",
     globalName: shared ? undefined : "RSP",
-    plugins: shared ? [sharedPlugin(entry.shared)] : [],
+    plugins: shared ? [sharedPlugin(entry.shared, entry.inline ?? [])] : [],
+    mangleProps: entry.mangle === true ? /[^_]_$/ : undefined,
     platform: "neutral",
     target: "es2015",
     supported: { ...ESPRUINO_SUPPORTED },

@@ -1,9 +1,11 @@
 // Client (PE + PU + sessions) configuration: rsplib's library options
 // (rserpool.md s4.1, `rsp_initarg`) with rsplib's defaults, the RFC 5352
-// s5 values beside them where the RFC names one (from the reference, verify
-// against the RFC text), and our own bounds. Times are milliseconds.
+// timer and threshold values beside them where the RFC names one (its
+// "Timers, Variables, and Thresholds" section; rserpool.md s3.9 lists them
+// as s7 from memory: verify section and values against the RFC text), and
+// our own bounds. Times are milliseconds.
 //
-//   option                          ours/rsplib   RFC 5352 s5
+//   option                          ours/rsplib   RFC 5352
 //   registrarAnnounceTimeoutMs      5000          (announces: T6-serverAnnounce 1 s)
 //   registrarConnectTimeoutMs       7500          T5-serverHunt 120 s
 //   registrarConnectMaxTrials       1             -
@@ -82,52 +84,32 @@ export interface ClientConfig {
   maxPoolHandleLength: number;
 }
 
+// Numeric options as "name=default:min:max" (one table for defaults and
+// clamps; a string keeps it constant and the bundle small).
+const NUMBERS =
+  "asapPort=0:0:65535 announcePort=3863:1:65535 registrarAnnounceTimeoutMs=5000:100:3600000 " +
+  "registrarConnectTimeoutMs=7500:100:3600000 registrarConnectMaxTrials=1:1:1000 " +
+  "registrarRequestTimeoutMs=3000:100:3600000 registrarResponseTimeoutMs=3000:100:3600000 " +
+  "registrarRequestMaxTrials=1:1:1000 maxParallelConnects=3:1:64 reregistrationIntervalMs=30000:100:3600000 " +
+  "loadUpdateIntervalMs=1000:0:3600000 staleCacheMs=30000:0:86400000 sessionConnectTimeoutMs=5000:100:3600000 " +
+  "sessionRetryDelayMs=250:1:3600000 sessionMaxAttempts=8:1:1000 maxRegistrars=16:1:1024 " +
+  "maxRequests=8192:1:1048576 maxPoolElements=4096:1:1048576 maxCachePools=256:1:1048576 " +
+  "maxCacheElements=4096:1:1048576 maxSessions=4096:1:65536 maxQueuedMessages=64:0:1048576 " +
+  "maxPoolHandleLength=255:1:255";
+
 /** rsplib's defaults (ours where rsplib has none); a fresh object each call. */
 export function defaultClientConfig(): ClientConfig {
-  return {
-    random: null,
-    registrars: [],
-    transport: "",
-    asapPort: 0,
-    asapAddresses: [],
-    announce: true,
-    announceAddress: "239.0.0.50",
-    announcePort: 3863,
-    registrarAnnounceTimeoutMs: 5000,
-    registrarConnectTimeoutMs: 7500,
-    registrarConnectMaxTrials: 1,
-    registrarRequestTimeoutMs: 3000,
-    registrarResponseTimeoutMs: 3000,
-    registrarRequestMaxTrials: 1,
-    maxParallelConnects: 3,
-    reregistrationIntervalMs: 30000,
-    loadUpdateIntervalMs: 1000,
-    staleCacheMs: 30000,
+  const config: { [name: string]: unknown } = {
+    random: null, registrars: [], transport: "", asapAddresses: [], announce: true, announceAddress: "239.0.0.50",
     sessionTransport: "",
-    sessionConnectTimeoutMs: 5000,
-    sessionRetryDelayMs: 250,
-    sessionMaxAttempts: 8,
-    maxRegistrars: 16,
-    maxRequests: 8192,
-    maxPoolElements: 4096,
-    maxCachePools: 256,
-    maxCacheElements: 4096,
-    maxSessions: 4096,
-    maxQueuedMessages: 64,
-    maxPoolHandleLength: 255,
   };
+  const numbers = NUMBERS.split(" ");
+  for (let i = 0; i < numbers.length; i++) {
+    const spec = numbers[i].split("=");
+    config[spec[0]] = +spec[1].split(":")[0];
+  }
+  return config as unknown as ClientConfig;
 }
-
-// "name:min:max", parsed when validating (a string keeps the table constant).
-const NUMBERS =
-  "asapPort:0:65535 announcePort:1:65535 registrarAnnounceTimeoutMs:100:3600000 " +
-  "registrarConnectTimeoutMs:100:3600000 registrarConnectMaxTrials:1:1000 " +
-  "registrarRequestTimeoutMs:100:3600000 registrarResponseTimeoutMs:100:3600000 " +
-  "registrarRequestMaxTrials:1:1000 maxParallelConnects:1:64 reregistrationIntervalMs:100:3600000 " +
-  "loadUpdateIntervalMs:0:3600000 staleCacheMs:0:86400000 sessionConnectTimeoutMs:100:3600000 " +
-  "sessionRetryDelayMs:1:3600000 sessionMaxAttempts:1:1000 maxRegistrars:1:1024 maxRequests:1:1048576 " +
-  "maxPoolElements:1:1048576 maxCachePools:1:1048576 maxCacheElements:1:1048576 maxSessions:1:65536 " +
-  "maxQueuedMessages:0:1048576 maxPoolHandleLength:1:255";
 
 function bad(name: string, what: string): TypeError {
   return new TypeError("client config: " + name + " " + what);
@@ -147,20 +129,21 @@ export function validateClientConfig(options: Partial<ClientConfig> | null | und
   }
   const numbers = NUMBERS.split(" ");
   for (let i = 0; i < numbers.length; i++) {
-    const spec = numbers[i].split(":");
-    let value = config[spec[0]] as number;
-    if (typeof value !== "number" || value !== value) throw bad(spec[0], "must be a number");
+    const name = numbers[i].split("=")[0];
+    const range = numbers[i].split(":");
+    let value = config[name] as number;
+    if (typeof value !== "number" || value !== value) throw bad(name, "must be a number");
     value = Math.floor(value);
-    config[spec[0]] = value < +spec[1] ? +spec[1] : value > +spec[2] ? +spec[2] : value;
+    config[name] = value < +range[1] ? +range[1] : value > +range[2] ? +range[2] : value;
   }
-  if (typeof config.random !== "function") throw bad("random", "must be a function filling a Uint8Array");
-  if (typeof config.announce !== "boolean") throw bad("announce", "must be true or false");
+  if (typeof config.random !== "function") throw bad("random", "must be a function");
+  if (typeof config.announce !== "boolean") throw bad("announce", "must be a boolean");
   const registrars = config.registrars as RegistrarAddress[];
   if (!Array.isArray(registrars)) throw bad("registrars", "must be an array");
   for (let i = 0; i < registrars.length; i++) {
     const r = registrars[i];
     if (r === null || typeof r !== "object" || !Array.isArray(r.addresses) || r.addresses.length === 0 || !(r.port > 0)) {
-      throw bad("registrars", "entries must be {addresses: [...], port}");
+      throw bad("registrars", "need addresses and a port");
     }
   }
   if (!Array.isArray(config.asapAddresses)) throw bad("asapAddresses", "must be an array");

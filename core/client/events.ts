@@ -59,14 +59,6 @@ export const ERROR_NO_POOL_ELEMENT = 6;
 /** The session or request was closed or cancelled by the application. */
 export const ERROR_CLOSED = 7;
 
-/** Constant English text of an ERROR_* value. */
-export function errorText(error: number): string {
-  return (
-    "ok,no registrar reachable,registrar timed out,pool not found,rejected by the registrar," +
-    "lack of resources,no pool element reachable,closed"
-  ).split(",")[error] || "unknown error";
-}
-
 export interface ClientEvent {
   kind: number;
   error: number;
@@ -89,44 +81,42 @@ export interface ClientEvent {
 
 interface EventRecord extends ClientEvent {
   /** Owned storage for `bytes`, and the last view of it (reused for equal lengths). */
-  storage: Uint8Array;
-  view: Uint8Array;
+  storage_: Uint8Array;
+  view_: Uint8Array;
 }
 
 /** A ring of reusable event records that grows (doubling) when an input produces many events. */
 export interface EventQueue {
-  records: EventRecord[];
-  head: number;
-  count: number;
+  records_: EventRecord[];
+  head_: number;
+  count_: number;
   /** The empty poolElements list of events that carry none. */
-  none: PoolElement[];
+  none_: PoolElement[];
 }
 
 export function createEventQueue(): EventQueue {
-  return { records: [], head: 0, count: 0, none: [] };
+  return { records_: [], head_: 0, count_: 0, none_: [] };
 }
 
 /** Appends an event of `kind` with every field reset; fill in what the kind uses. */
 export function pushEvent(q: EventQueue, kind: number): ClientEvent {
-  const records = q.records;
+  const records = q.records_;
   const n = records.length;
-  if (q.count === n) {
-    // Full: unroll the ring into order, then add fresh records.
+  if (q.count_ === n) {
+    // Full: unroll the ring into order, then add fresh records (all built
+    // by the same assignments below, so they share one shape).
     const ordered: EventRecord[] = [];
-    for (let i = 0; i < n; i++) ordered.push(records[(q.head + i) % n]);
-    const more = n < 8 ? 8 : n;
-    for (let i = 0; i < more; i++) {
-      const empty = new Uint8Array(0);
-      ordered.push({
-        kind: 0, error: 0, cause: 0, request: 0, session: 0, listener: -1, identifier: 0, registrar: 0,
-        stream: 0, ppid: 0, flags: 0, handle: null, bytes: null, poolElements: q.none, storage: empty, view: empty,
-      });
+    for (let i = 0; i < n; i++) ordered.push(records[(q.head_ + i) % n]);
+    for (let i = n < 8 ? 8 : n; i > 0; i--) {
+      const fresh = { storage_: new Uint8Array(0) } as EventRecord;
+      fresh.view_ = fresh.storage_;
+      ordered.push(fresh);
     }
-    q.records = ordered;
-    q.head = 0;
+    q.records_ = ordered;
+    q.head_ = 0;
   }
-  const e = q.records[(q.head + q.count) % q.records.length];
-  q.count++;
+  const e = q.records_[(q.head_ + q.count_) % q.records_.length];
+  q.count_++;
   e.kind = kind;
   e.error = 0;
   e.cause = 0;
@@ -140,7 +130,7 @@ export function pushEvent(q: EventQueue, kind: number): ClientEvent {
   e.flags = 0;
   e.handle = null;
   e.bytes = null;
-  e.poolElements = q.none;
+  e.poolElements = q.none_;
   return e;
 }
 
@@ -148,16 +138,16 @@ export function pushEvent(q: EventQueue, kind: number): ClientEvent {
 export function setEventBytes(event: ClientEvent, bytes: Uint8Array): void {
   const e = event as EventRecord;
   const length = bytes.length;
-  if (e.storage.length < length) e.storage = new Uint8Array(length < 64 ? 64 : length * 2);
-  e.storage.set(bytes, 0);
-  if (e.view.length !== length || e.view.buffer !== e.storage.buffer) e.view = e.storage.subarray(0, length);
-  e.bytes = e.view;
+  if (e.storage_.length < length) e.storage_ = new Uint8Array(length < 64 ? 64 : length * 2);
+  e.storage_.set(bytes, 0);
+  if (e.view_.length !== length || e.view_.buffer !== e.storage_.buffer) e.view_ = e.storage_.subarray(0, length);
+  e.bytes = e.view_;
 }
 
 export function pollEventQueue(q: EventQueue): ClientEvent | null {
-  if (q.count === 0) return null;
-  const e = q.records[q.head];
-  q.head = (q.head + 1) % q.records.length;
-  q.count--;
+  if (q.count_ === 0) return null;
+  const e = q.records_[q.head_];
+  q.head_ = (q.head_ + 1) % q.records_.length;
+  q.count_--;
   return e;
 }

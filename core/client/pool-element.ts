@@ -19,10 +19,7 @@ import {
   TRANSPORT_USE_DATA_ONLY,
   TRANSPORT_USE_DATA_PLUS_CONTROL,
 } from "../wire/constants.js";
-import { parseAddress } from "../wire/address.js";
-import { newPolicy, newPoolElement, newTransport } from "../wire/build.js";
 import type { AsapMessage, Policy } from "../wire/types.js";
-import { newRegistrationMeta } from "../handlespace/handlespace.js";
 import {
   ERROR_LACK_OF_RESOURCES,
   ERROR_REJECTED,
@@ -33,8 +30,9 @@ import {
   pushEvent,
 } from "./events.js";
 import { adoptRegistrar, cancelRequest, dropRegistrar, flush, queueRequest, stopHunt } from "./hunt.js";
-import { asapMessage, handleBytes, PE_FAILED, PE_NEW, PE_REGISTERED, sameBytes, sendAsap } from "./state.js";
+import { asapMessage, copyFields, handleBytes, PE_FAILED, PE_NEW, PE_REGISTERED, sameBytes, sendAsap } from "./state.js";
 import type { ClientState, OwnPoolElement, Request } from "./state.js";
+import { newPolicy, newPoolElement, newRegistrationMeta, newTransport, parseAddress } from "./shared.js";
 
 export interface PoolElementOptions {
   /** PE identifier; absent or 0 = a random non-zero 32-bit value. */
@@ -56,8 +54,8 @@ export interface PoolElementOptions {
 
 export function newRequest(type: number, handle: Uint8Array, identifier: number): Request {
   return {
-    type: type, id: 0, handle: handle, identifier: identifier, items: 0, staleMs: 0, want: 0, session: -1, pe: null,
-    trials: 0, deadline: 0,
+    type_: type, id_: 0, handle_: handle, identifier_: identifier, items_: 0, staleMs_: 0, want_: 0, session_: -1, pe_: null,
+    trials_: 0, deadline_: 0,
   };
 }
 
@@ -71,17 +69,17 @@ export function firstCause(m: AsapMessage): number {
  * plain object with integer keys: no allocation, and Espruino has it).
  */
 export function ownPoolElement(S: ClientState, handle: Uint8Array, identifier: number): OwnPoolElement | null {
-  let pe = S.byIdentifier[identifier];
-  while (pe !== undefined && pe !== null && !sameBytes(pe.handle, handle)) pe = pe.next;
+  let pe = S.byIdentifier_[identifier];
+  while (pe !== undefined && pe !== null && !sameBytes(pe.handle_, handle)) pe = pe.next_;
   return pe === undefined ? null : pe;
 }
 
 function failed(S: ClientState, pe: OwnPoolElement, error: number, cause: number): void {
-  if (pe.status === PE_FAILED) return;
-  pe.status = PE_FAILED;
-  const e = pushEvent(S.events, EVENT_REGISTRATION_FAILED);
-  e.handle = pe.handle;
-  e.identifier = pe.element.identifier;
+  if (pe.status_ === PE_FAILED) return;
+  pe.status_ = PE_FAILED;
+  const e = pushEvent(S.events_, EVENT_REGISTRATION_FAILED);
+  e.handle = pe.handle_;
+  e.identifier = pe.element_.identifier;
   e.error = error;
   e.cause = cause;
 }
@@ -94,11 +92,11 @@ function failed(S: ClientState, pe: OwnPoolElement, error: number, cause: number
  */
 export function registerPoolElement(S: ClientState, now: number, handle: Uint8Array | string, o: PoolElementOptions): number {
   const h = handleBytes(handle);
-  if (h.length === 0 || h.length > S.config.maxPoolHandleLength) throw new TypeError("pool handle length");
+  if (h.length === 0 || h.length > S.config_.maxPoolHandleLength) throw new TypeError("pool handle length");
   if (o === null || typeof o !== "object" || !Array.isArray(o.addresses) || !(o.port > 0 && o.port < 65536)) {
-    throw new TypeError("pool element options need addresses and port");
+    throw new TypeError("PE needs addresses and port");
   }
-  const protocol = o.protocol === undefined ? PARAM_SCTP_TRANSPORT : o.protocol;
+  const protocol = o.protocol || PARAM_SCTP_TRANSPORT;
   const addresses: Uint8Array[] = [];
   for (let i = 0; i < o.addresses.length; i++) {
     const a = parseAddress(o.addresses[i]);
@@ -108,29 +106,20 @@ export function registerPoolElement(S: ClientState, now: number, handle: Uint8Ar
   const use = o.controlChannel === true && protocol !== PARAM_UDP_TRANSPORT
     ? TRANSPORT_USE_DATA_PLUS_CONTROL : TRANSPORT_USE_DATA_ONLY;
   const policy = newPolicy(POLICY_ROUND_ROBIN);
-  const p = o.policy;
-  if (p !== undefined && p !== null) {
-    policy.type = p.type >>> 0;
-    policy.weight = p.weight >>> 0;
-    policy.priority = p.priority >>> 0;
-    policy.load = p.load >>> 0;
-    policy.loadDegradation = p.loadDegradation >>> 0;
-    policy.loadDpf = p.loadDpf >>> 0;
-    policy.weightDpf = p.weightDpf >>> 0;
-  }
-  const interval = o.reregistrationIntervalMs !== undefined && o.reregistrationIntervalMs > 0
-    ? o.reregistrationIntervalMs : S.config.reregistrationIntervalMs;
-  const life = o.registrationLifeMs !== undefined && o.registrationLifeMs > 0 ? o.registrationLifeMs : 3 * interval;
-  let id = o.identifier === undefined ? 0 : o.identifier >>> 0;
+  if (o.policy) copyFields(policy, o.policy);
+  // (undefined > 0 is false, undefined >>> 0 is 0)
+  const interval = (o.reregistrationIntervalMs as number) > 0 ? o.reregistrationIntervalMs as number : S.config_.reregistrationIntervalMs;
+  const life = (o.registrationLifeMs as number) > 0 ? o.registrationLifeMs as number : 3 * interval;
+  let id = (o.identifier as number) >>> 0;
   let pe = id !== 0 ? ownPoolElement(S, h, id) : null;
   if (id === 0) {
-    do id = S.random(); while (id === 0 || ownPoolElement(S, h, id) !== null);
+    do id = S.random_() >>> 0; while (id === 0 || ownPoolElement(S, h, id) !== null);
   }
   const element = newPoolElement(id, 0, life, newTransport(protocol, o.port, use, addresses), policy, null);
-  const cause = pe === null && S.own.count >= S.config.maxPoolElements
-    ? CAUSE_LACK_OF_RESOURCES : S.own.register(h, element, newRegistrationMeta());
+  const cause = pe === null && S.own_.count >= S.config_.maxPoolElements
+    ? CAUSE_LACK_OF_RESOURCES : S.own_.register(h, element, newRegistrationMeta());
   if (cause !== 0) {
-    const e = pushEvent(S.events, EVENT_REGISTRATION_FAILED);
+    const e = pushEvent(S.events_, EVENT_REGISTRATION_FAILED);
     e.handle = h;
     e.identifier = id;
     e.error = cause === CAUSE_LACK_OF_RESOURCES ? ERROR_LACK_OF_RESOURCES : ERROR_REJECTED;
@@ -139,18 +128,18 @@ export function registerPoolElement(S: ClientState, now: number, handle: Uint8Ar
   }
   if (pe === null) {
     pe = {
-      handle: h, element: element, intervalMs: interval, ref: S.own.lastRef, status: PE_NEW, pending: null, lastSent: now,
-      removed: false, next: S.byIdentifier[id] || null,
+      handle_: h, element_: element, intervalMs_: interval, ref_: S.own_.lastRef, status_: PE_NEW, pending_: null, lastSent_: now,
+      removed_: false, next_: S.byIdentifier_[id] || null,
     };
-    S.pes[pe.ref] = pe;
-    S.byIdentifier[id] = pe;
+    S.pes_[pe.ref_] = pe;
+    S.byIdentifier_[id] = pe;
   } else {
     // An update: the queued registration (if any) encodes these values when sent.
-    pe.element.registrationLife = life;
-    pe.element.userTransport = element.userTransport;
-    pe.element.policy = policy;
-    pe.intervalMs = interval;
-    pe.status = PE_NEW;
+    pe.element_.registrationLife = life;
+    pe.element_.userTransport = element.userTransport;
+    pe.element_.policy = policy;
+    pe.intervalMs_ = interval;
+    pe.status_ = PE_NEW;
   }
   reregister(S, now, pe, now + interval);
   return id;
@@ -158,27 +147,29 @@ export function registerPoolElement(S: ClientState, now: number, handle: Uint8Ar
 
 /** Queues a registration (unless one is queued) and sets the next re-registration. */
 function reregister(S: ClientState, now: number, pe: OwnPoolElement, next: number): void {
-  S.own.setTimer(pe.ref, next, 0);
-  if (pe.pending !== null) return;
-  const r = newRequest(ASAP_REGISTRATION, pe.handle, pe.element.identifier);
-  r.pe = pe;
-  pe.pending = r;
+  S.own_.setTimer(pe.ref_, next, 0);
+  if (pe.pending_ !== null) return;
+  const r = newRequest(ASAP_REGISTRATION, pe.handle_, pe.element_.identifier);
+  r.pe_ = pe;
+  pe.pending_ = r;
   if (!queueRequest(S, now, r)) {
-    pe.pending = null;
+    pe.pending_ = null;
     failed(S, pe, ERROR_LACK_OF_RESOURCES, 0);
   }
 }
 
 /** The registration left: later changes need a new one. */
 export function registrationSent(S: ClientState, now: number, r: Request): void {
-  const pe = r.pe as OwnPoolElement;
-  if (pe.pending === r) pe.pending = null;
-  pe.lastSent = now;
+  const pe = r.pe_ as OwnPoolElement;
+  if (pe.pending_ === r) pe.pending_ = null;
+  pe.lastSent_ = now;
 }
 
 export function registrationDone(S: ClientState, now: number, r: Request, m: AsapMessage | null, error: number): void {
-  const pe = r.pe;
-  if (pe === null || pe.removed) return;
+  const pe = r.pe_ as OwnPoolElement;
+  // Failed before it was sent: the next timer or registrar queues a new one.
+  if (pe.pending_ === r) pe.pending_ = null;
+  if (pe.removed_) return;
   let cause = 0;
   if (m !== null && ((m.flags & ASAP_FLAG_REJECT) !== 0 || m.error !== null)) {
     error = ERROR_REJECTED;
@@ -186,48 +177,32 @@ export function registrationDone(S: ClientState, now: number, r: Request, m: Asa
   }
   if (error !== 0) {
     failed(S, pe, error, cause);
-  } else if (pe.status !== PE_REGISTERED) {
-    pe.status = PE_REGISTERED;
-    const e = pushEvent(S.events, EVENT_REGISTERED);
-    e.handle = pe.handle;
-    e.identifier = pe.element.identifier;
+  } else if (pe.status_ !== PE_REGISTERED) {
+    pe.status_ = PE_REGISTERED;
+    const e = pushEvent(S.events_, EVENT_REGISTERED);
+    e.handle = pe.handle_;
+    e.identifier = pe.element_.identifier;
   }
 }
 
 /** Re-registration timers, anchored on the schedule so late timers do not drift. */
 export function poolElementTimeout(S: ClientState, now: number): void {
-  let ref = S.own.nextDue(now);
+  let ref = S.own_.nextDue(now);
   while (ref >= 0) {
-    const pe = S.pes[ref] as OwnPoolElement;
-    const next = S.own.getDeadline(ref) + pe.intervalMs;
-    reregister(S, now, pe, next > now ? next : now + pe.intervalMs);
-    ref = S.own.nextDue(now);
+    const pe = S.pes_[ref] as OwnPoolElement;
+    const next = S.own_.getDeadline(ref) + pe.intervalMs_;
+    reregister(S, now, pe, next > now ? next : now + pe.intervalMs_);
+    ref = S.own_.nextDue(now);
   }
 }
 
-/**
- * A new registrar association (not a takeover): every PE registers with it
- * now, ahead of what waits in the queue. The caller flushes.
- */
+/** A new registrar association (not a takeover): every PE registers with it now. */
 export function registrarUp(S: ClientState, now: number): void {
-  const pes = S.pes;
-  const front: Request[] = [];
+  const pes = S.pes_;
   for (let i = 0; i < pes.length; i++) {
     const pe = pes[i];
-    if (pe === undefined) continue;
-    S.own.setTimer(pe.ref, now + pe.intervalMs, 0);
-    if (pe.pending !== null) continue;
-    if (S.queued.length + S.inflight.length + front.length >= S.config.maxRequests) {
-      failed(S, pe, ERROR_LACK_OF_RESOURCES, 0);
-      continue;
-    }
-    const r = newRequest(ASAP_REGISTRATION, pe.handle, pe.element.identifier);
-    r.pe = pe;
-    r.deadline = now + S.config.registrarRequestTimeoutMs;
-    pe.pending = r;
-    front.push(r);
+    if (pe !== undefined) reregister(S, now, pe, now + pe.intervalMs_);
   }
-  S.queued = front.concat(S.queued);
 }
 
 /**
@@ -238,14 +213,14 @@ export function registrarUp(S: ClientState, now: number): void {
 export function setLoad(S: ClientState, now: number, handle: Uint8Array | string, identifier: number, load: number): boolean {
   const pe = ownPoolElement(S, handleBytes(handle), identifier >>> 0);
   if (pe === null) return false;
-  const ref = pe.ref;
+  const ref = pe.ref_;
   load = load >>> 0;
-  if (pe.element.policy.load === load) return true;
-  pe.element.policy.load = load;
-  if (pe.pending !== null) return true; // the queued registration carries it
-  const due = pe.lastSent + S.config.loadUpdateIntervalMs;
-  if (due <= now) reregister(S, now, pe, now + pe.intervalMs);
-  else if (due < S.own.getDeadline(ref)) S.own.setTimer(ref, due, 0);
+  if (pe.element_.policy.load === load) return true;
+  pe.element_.policy.load = load;
+  if (pe.pending_ !== null) return true; // the queued registration carries it
+  const due = pe.lastSent_ + S.config_.loadUpdateIntervalMs;
+  if (due <= now) reregister(S, now, pe, now + pe.intervalMs_);
+  else if (due < S.own_.getDeadline(ref)) S.own_.setTimer(ref, due, 0);
   return true;
 }
 
@@ -255,18 +230,18 @@ export function deregisterPoolElement(S: ClientState, now: number, handle: Uint8
   identifier = identifier >>> 0;
   const pe = ownPoolElement(S, h, identifier);
   if (pe !== null) {
-    pe.removed = true;
-    if (pe.pending !== null) cancelRequest(S, pe.pending);
-    S.own.remove(pe.ref);
-    S.pes[pe.ref] = undefined;
+    pe.removed_ = true;
+    if (pe.pending_ !== null) cancelRequest(S, pe.pending_);
+    S.own_.remove(pe.ref_);
+    S.pes_[pe.ref_] = undefined;
     // Unlink from the identifier index.
-    let p = S.byIdentifier[identifier] as OwnPoolElement;
+    let p = S.byIdentifier_[identifier] as OwnPoolElement;
     if (p === pe) {
-      if (pe.next === null) delete S.byIdentifier[identifier];
-      else S.byIdentifier[identifier] = pe.next;
+      if (pe.next_ === null) delete S.byIdentifier_[identifier];
+      else S.byIdentifier_[identifier] = pe.next_;
     } else {
-      while (p.next !== pe) p = p.next as OwnPoolElement;
-      p.next = pe.next;
+      while (p.next_ !== pe) p = p.next_ as OwnPoolElement;
+      p.next_ = pe.next_;
     }
   }
   if (!queueRequest(S, now, newRequest(ASAP_DEREGISTRATION, h, identifier))) {
@@ -275,9 +250,9 @@ export function deregisterPoolElement(S: ClientState, now: number, handle: Uint8
 }
 
 export function deregistrationDone(S: ClientState, r: Request, m: AsapMessage | null, error: number): void {
-  const e = pushEvent(S.events, EVENT_DEREGISTERED);
-  e.handle = r.handle;
-  e.identifier = r.identifier;
+  const e = pushEvent(S.events_, EVENT_DEREGISTERED);
+  e.handle = r.handle_;
+  e.identifier = r.identifier_;
   e.error = m !== null && m.error !== null ? ERROR_REJECTED : error;
   e.cause = m !== null ? firstCause(m) : 0;
 }
@@ -291,40 +266,42 @@ export function deregistrationDone(S: ClientState, r: Request, m: AsapMessage | 
 export function keepAlive(S: ClientState, now: number, n: number, m: AsapMessage): void {
   const home = (m.flags & ASAP_FLAG_HOME) !== 0;
   const id = m.serverIdentifier as number;
-  if (n !== S.registrar) {
+  if (n !== S.registrar_) {
     if (!home) return;
     // What went to the old home is sent again to the new one, without costing a trial.
-    for (let i = S.inflight.length - 1; i >= 0; i--) S.queued.unshift(S.inflight[i]);
-    S.inflight.length = 0;
+    for (let i = S.inflight_.length - 1; i >= 0; i--) S.queued_.unshift(S.inflight_[i]);
+    S.inflight_.length = 0;
+    // (Counted as hunting while the old one goes, so that no hunt starts.)
+    S.hunting_ = true;
     dropRegistrar(S, now, null);
     stopHunt(S);
-    S.current = null;
+    S.current_ = null;
     adoptRegistrar(S, now, n, id);
-    pushEvent(S.events, EVENT_HOME_CHANGED).registrar = id;
+    pushEvent(S.events_, EVENT_HOME_CHANGED).registrar = id;
     flush(S, now);
-  } else if (home || S.registrarId === 0) {
-    S.registrarId = id;
+  } else if (home || S.registrarId_ === 0) {
+    S.registrarId_ = id;
   }
   const handle = m.poolHandle as Uint8Array;
   if (m.peIdentifier !== null) {
     const pe = ownPoolElement(S, handle, m.peIdentifier);
     if (pe !== null) acknowledge(S, n, pe);
   } else {
-    const pool = S.own.findPool(handle);
+    const pool = S.own_.findPool(handle);
     if (pool >= 0) {
-      S.ackAssociation = n;
-      S.own.forEachInPool(pool, acknowledgeRef, S);
+      S.ackAssociation_ = n;
+      S.own_.forEachInPool(pool, acknowledgeRef, S);
     }
   }
 }
 
 function acknowledgeRef(S: ClientState, ref: number): void {
-  acknowledge(S, S.ackAssociation, S.pes[ref] as OwnPoolElement);
+  acknowledge(S, S.ackAssociation_, S.pes_[ref] as OwnPoolElement);
 }
 
 function acknowledge(S: ClientState, n: number, pe: OwnPoolElement): void {
   const m = asapMessage(S, ASAP_ENDPOINT_KEEP_ALIVE_ACK);
-  m.poolHandle = pe.handle;
-  m.peIdentifier = pe.element.identifier;
+  m.poolHandle = pe.handle_;
+  m.peIdentifier = pe.element_.identifier;
   sendAsap(S, n, m);
 }

@@ -3,20 +3,18 @@
 // instance; nothing lives at module level.
 
 import { PPID_ASAP } from "../wire/constants.js";
-import { newAsapMessage } from "../wire/build.js";
-import { encodeAsap } from "../wire/asap.js";
 import type { Decoder } from "../wire/decoder.js";
 import type { Writer } from "../wire/writer.js";
 import type { AsapMessage, PoolElement, Transport } from "../wire/types.js";
 import type { RegistrationMeta } from "../handlespace/handlespace.js";
 import type { AddressBuffers } from "../handlespace/record.js";
-import { pushTransmit } from "../driver/output-queue.js";
 import type { ActionQueue, TransmitQueue } from "../driver/output-queue.js";
 import type { Handlespace } from "../handlespace/handlespace.js";
 import type { RandomSource } from "../handlespace/random.js";
 import type { ClientConfig } from "./config.js";
 import type { EventQueue } from "./events.js";
 import type { Session } from "../session/session.js";
+import { encodeAsap, newPolicy, newTransport, pushTransmit } from "./shared.js";
 
 // What an association number is used for (state.kind[number]).
 export const KIND_FREE = 0;
@@ -38,16 +36,16 @@ export const ANNOUNCE_SOCKET = 0;
 
 /** A registrar the hunt may connect to. */
 export interface Candidate {
-  addresses: string[];
-  port: number;
+  addresses_: string[];
+  port_: number;
   /** Server id (announces); 0 when not known. */
-  identifier: number;
+  identifier_: number;
   /** Time of the last announce; -1 for static entries (never forgotten). */
-  heard: number;
+  heard_: number;
   /** Hunt round state: CANDIDATE_*. */
-  state: number;
+  state_: number;
   /** Association of the connect in progress, 0 = none. */
-  association: number;
+  association_: number;
 }
 
 export const CANDIDATE_UNTRIED = 0;
@@ -56,42 +54,42 @@ export const CANDIDATE_FAILED = 2;
 
 /** A request to the registrar (the ASAP message type it sends). */
 export interface Request {
-  type: number;
+  type_: number;
   /** Application request id (resolve), 0 for internal ones. */
-  id: number;
-  handle: Uint8Array;
-  identifier: number;
+  id_: number;
+  handle_: Uint8Array;
+  identifier_: number;
   /** HANDLE_RESOLUTION: items to ask for, 0 = the registrar's default. */
-  items: number;
+  items_: number;
   /** HANDLE_RESOLUTION: cache life of the answer in ms (0 = do not cache). */
-  staleMs: number;
+  staleMs_: number;
   /** HANDLE_RESOLUTION: PEs to hand back. */
-  want: number;
+  want_: number;
   /** Session slot a resolution is for, -1 = none. */
-  session: number;
+  session_: number;
   /** REGISTRATION: the PE (encoded when sent, so it carries the current values). */
-  pe: OwnPoolElement | null;
+  pe_: OwnPoolElement | null;
   /** Transmissions so far plus expired queue waits. */
-  trials: number;
-  deadline: number;
+  trials_: number;
+  deadline_: number;
 }
 
 /** A PE of this stack instance. */
 export interface OwnPoolElement {
-  handle: Uint8Array;
+  handle_: Uint8Array;
   /** What REGISTRATION carries: identifier, life, user transport, policy. */
-  element: PoolElement;
-  intervalMs: number;
+  element_: PoolElement;
+  intervalMs_: number;
   /** Ref in state.own. */
-  ref: number;
+  ref_: number;
   /** PE_NEW, PE_REGISTERED, PE_FAILED: events are sent on changes. */
-  status: number;
+  status_: number;
   /** A queued, not yet sent registration for it. */
-  pending: Request | null;
-  lastSent: number;
-  removed: boolean;
+  pending_: Request | null;
+  lastSent_: number;
+  removed_: boolean;
   /** Next PE with the same identifier (another pool) in the identifier index. */
-  next: OwnPoolElement | null;
+  next_: OwnPoolElement | null;
 }
 
 export const PE_NEW = 0;
@@ -99,75 +97,74 @@ export const PE_REGISTERED = 1;
 export const PE_FAILED = 2;
 
 export interface ClientState {
-  config: ClientConfig;
-  random: RandomSource;
-  writer: Writer;
-  decoder: Decoder;
+  config_: ClientConfig;
+  random_: RandomSource;
+  writer_: Writer;
+  decoder_: Decoder;
   /** Scratch message for encoding. */
-  message: AsapMessage;
-  transmits: TransmitQueue;
-  actions: ActionQueue;
-  events: EventQueue;
-  started: boolean;
+  message_: AsapMessage;
+  transmits_: TransmitQueue;
+  actions_: ActionQueue;
+  events_: EventQueue;
   // Association numbers.
-  kind: number[];
-  ref: number[];
-  freeNumbers: number[];
-  nextNumber: number;
+  kind_: number[];
+  ref_: number[];
+  freeNumbers_: number[];
+  nextNumber_: number;
   // Registrar hunt and requests.
-  candidates: Candidate[];
-  registrar: number;
-  registrarId: number;
+  candidates_: Candidate[];
+  registrar_: number;
+  registrarId_: number;
   /** Candidate the registrar association came from (null: a new home that connected to us). */
-  current: Candidate | null;
+  current_: Candidate | null;
   /** Candidate whose registrar stopped answering: skipped in the next round. */
-  suspect: Candidate | null;
-  hunting: boolean;
-  round: number;
-  roundDeadline: number;
-  queued: Request[];
-  inflight: Request[];
-  nextRequestId: number;
+  suspect_: Candidate | null;
+  hunting_: boolean;
+  round_: number;
+  roundDeadline_: number;
+  queued_: Request[];
+  inflight_: Request[];
+  nextRequestId_: number;
   /** Association keep-alive ACKs go to while visiting a pool. */
-  ackAssociation: number;
+  ackAssociation_: number;
   // Own PEs: an index handlespace (as rsplib's OwnPoolElements) plus records by ref.
-  own: Handlespace;
-  pes: (OwnPoolElement | undefined)[];
+  own_: Handlespace;
+  pes_: (OwnPoolElement | undefined)[];
   /** Own PEs by identifier (chained through `next` across pools). */
-  byIdentifier: { [identifier: number]: OwnPoolElement | null | undefined };
+  byIdentifier_: { [identifier: number]: OwnPoolElement | null | undefined };
   // PU cache: the same handlespace code as the registrar's.
-  cache: Handlespace;
-  refs: number[];
+  cache_: Handlespace;
+  refs_: number[];
   /** Scratch for cache registrations and reads. */
-  meta: RegistrationMeta;
-  transport: Transport;
-  addressBuffers: AddressBuffers;
+  meta_: RegistrationMeta;
+  transport_: Transport;
+  addressBuffers_: AddressBuffers;
   // Sessions.
-  sessions: (Session | undefined)[];
-  freeSessions: number[];
-  sessionCount: number;
-  sessionSerial: number;
-  sessionDeadline: number;
-  sessionsDirty: boolean;
-  nextListener: number;
+  sessions_: (Session | undefined)[];
+  freeSessions_: number[];
+  sessionCount_: number;
+  sessionSerial_: number;
+  sessionDeadline_: number;
+  sessionsDirty_: boolean;
+  nextListener_: number;
 }
 
 /** A fresh even association number for a connect of ours. */
 export function newAssociation(S: ClientState, kind: number, ref: number): number {
-  let n = S.freeNumbers.pop();
+  let n = S.freeNumbers_.pop();
   if (n === undefined) {
-    n = S.nextNumber;
-    S.nextNumber += 2;
+    n = S.nextNumber_;
+    S.nextNumber_ += 2;
   }
-  S.kind[n] = kind;
-  S.ref[n] = ref;
+  S.kind_[n] = kind;
+  S.ref_[n] = ref;
   return n;
 }
 
 /** After handleAssociationDown: the number may be reused. */
 export function freeAssociation(S: ClientState, n: number): void {
-  S.kind[n] = KIND_FREE;
-  if ((n & 1) === 0) S.freeNumbers.push(n);
+  S.kind_[n] = KIND_FREE;
+  if ((n & 1) === 0) S.freeNumbers_.push(n);
 }
 
 /**
@@ -175,7 +172,7 @@ export function freeAssociation(S: ClientState, n: number): void {
  * poolElements list is its own: push into it, never replace it.
  */
 export function asapMessage(S: ClientState, type: number): AsapMessage {
-  const m = S.message;
+  const m = S.message_;
   m.type = type;
   m.flags = 0;
   m.poolHandle = null;
@@ -191,7 +188,7 @@ export function asapMessage(S: ClientState, type: number): AsapMessage {
 
 /** Queues an ASAP message on stream 0 (RFC 5352: control on the data association uses PPID 11). */
 export function sendAsap(S: ClientState, association: number, m: AsapMessage): boolean {
-  return pushTransmit(S.transmits, association, 0, PPID_ASAP, encodeAsap(S.writer, m));
+  return pushTransmit(S.transmits_, association, 0, PPID_ASAP, encodeAsap(S.writer_, m));
 }
 
 export function copyBytes(bytes: Uint8Array): Uint8Array {
@@ -206,52 +203,48 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A pool handle given as bytes (copied) or text (UTF-8). */
+/**
+ * A pool handle given as bytes (copied) or as text of one byte per character
+ * (Latin-1; pass UTF-8 bytes for other text).
+ */
 export function handleBytes(handle: Uint8Array | string): Uint8Array {
   if (typeof handle !== "string") {
-    if (!(handle instanceof Uint8Array)) throw new TypeError("pool handle must be a string or Uint8Array");
+    if (!(handle instanceof Uint8Array)) throw new TypeError("pool handle");
     return copyBytes(handle);
   }
-  const out: number[] = [];
-  for (let i = 0; i < handle.length; i++) {
-    let c = handle.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < handle.length) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (handle.charCodeAt(++i) - 0xdc00);
-    }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return new Uint8Array(out);
+  const out = new Uint8Array(handle.length);
+  for (let i = 0; i < handle.length; i++) out[i] = handle.charCodeAt(i);
+  return out;
 }
 
 /** A deep copy of a transport (decoded ones are views into a receive buffer). */
 export function copyTransport(t: Transport): Transport {
-  const addresses: Uint8Array[] = [];
-  for (let i = 0; i < t.addresses.length; i++) addresses.push(copyBytes(t.addresses[i]));
-  return { type: t.type, port: t.port, transportUse: t.transportUse, serviceCode: t.serviceCode, addresses: addresses };
+  const copy = copyFields(newTransport(0, 0, 0, []), t);
+  copy.addresses = t.addresses.map(copyBytes);
+  return copy;
+}
+
+/** Copies every field of a fixed-shape record (policies) into another of the same shape. */
+export function copyFields<T extends object>(to: T, from: T): T {
+  for (const k in from) to[k] = from[k];
+  return to;
 }
 
 /** A deep copy of a pool element parameter. */
 export function copyPoolElement(pe: PoolElement): PoolElement {
-  const p = pe.policy;
   return {
     identifier: pe.identifier,
     homeRegistrarIdentifier: pe.homeRegistrarIdentifier,
     registrationLife: pe.registrationLife,
     userTransport: copyTransport(pe.userTransport),
-    policy: {
-      type: p.type, weight: p.weight, priority: p.priority, load: p.load, loadDegradation: p.loadDegradation,
-      loadDpf: p.loadDpf, weightDpf: p.weightDpf, distance: p.distance,
-    },
+    policy: copyFields(newPolicy(0), pe.policy),
     asapTransport: pe.asapTransport === null ? null : copyTransport(pe.asapTransport),
   };
 }
 
 /** The scratch ref list, at least k long (the handlespace fills up to its length). */
 export function scratchRefs(S: ClientState, k: number): number[] {
-  const refs = S.refs;
+  const refs = S.refs_;
   while (refs.length < k) refs.push(0);
   return refs;
 }

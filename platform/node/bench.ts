@@ -11,6 +11,7 @@ interface Bench {
 const BENCHES: Record<string, Bench> = {
   wire: { summary: "ASAP/ENRP codec: decode/encode rate and bytes allocated per message", load: () => import("./bench-wire.js") },
   registrar: { summary: "registrar machine: registrations/s, handle resolutions/s with 10,000 PEs", load: () => import("./bench-registrar.js") },
+  client: { summary: "client machine: session echo, keep-alive answers, cached resolutions per second and bytes each", load: () => import("./bench-client.js") },
 };
 
 function usage(): string {

@@ -11,8 +11,8 @@ import {
   EVENT_REGISTRAR_DOWN,
   EVENT_REGISTRAR_UP,
   EVENT_RESOLVED,
-  errorText,
 } from "../../core/client/events.js";
+import { errorText } from "../../core/client/error-text.js";
 import { validateClientConfig, defaultClientConfig } from "../../core/client/config.js";
 
 const OFFSETS = [0, 2 ** 32, 2 ** 52];
@@ -72,11 +72,11 @@ for (const offset of OFFSETS) {
       t.equal(h.network.stats.connects, 2, `${dead}: both registrars tried`);
       t.equal(h.network.stats.connectFailures, dead === "refused" ? 1 : 0, "the refused connect failed first");
       t.equal(c.of(EVENT_REGISTRAR_UP).length, 1, `${dead}: one registrar association`);
-      t.equal(c.client.state.kind[c.client.state.registrar], 2, "it is the registrar association");
+      t.equal(c.client.state.kind_[c.client.state.registrar_], 2, "it is the registrar association");
       t.ok(pr2.machine.find("EchoPool", id), `${dead}: registered at the live registrar`);
       t.equal(c.of(EVENT_REGISTERED).length, 1);
-      t.equal(c.client.state.hunting, false, "hunt over");
-      t.equal(c.client.state.candidates.every((x) => x.association === 0), true, "no connect left open");
+      t.equal(c.client.state.hunting_, false, "hunt over");
+      t.equal(c.client.state.candidates_.every((x) => x.association_ === 0), true, "no connect left open");
     }
   });
 }
@@ -110,14 +110,14 @@ t.test("announce-only discovery; announced registrars are forgotten after silenc
   const up = c.of(EVENT_REGISTRAR_UP);
   t.equal(up.length, 1, "found by announce");
   t.equal(up[0].registrar, 0x77, "server id from the announce");
-  t.equal(c.client.state.candidates[0].port, 4000, "ASAP port from the UDP source port");
+  t.equal(c.client.state.candidates_[0].port_, 4000, "ASAP port from the UDP source port");
   const r = c.of(EVENT_RESOLVED);
   t.equal(r.length, 1);
   t.equal(r[0].request, rq);
   t.equal(r[0].error, ERROR_POOL_NOT_FOUND, "no PE in the pool: pool not found, a clear error");
   pr.machine.silent = true; // no more announces
   h.advance(6000);
-  t.equal(c.client.state.candidates.length, 0, "forgotten after registrarAnnounceTimeoutMs");
+  t.equal(c.client.state.candidates_.length, 0, "forgotten after registrarAnnounceTimeoutMs");
 });
 
 t.test("registrar dies mid-request: retried on another registrar", async (t) => {
@@ -176,8 +176,8 @@ t.test("no registrar: requests fail with a clear error; the hunt gives up and st
   t.equal(r[0].request, rq);
   t.equal(r[0].error, ERROR_NO_REGISTRAR);
   h.advance(10000);
-  t.equal(c.client.state.hunting, false, "gave up after registrarConnectMaxTrials rounds");
-  t.equal(c.client.state.queued.length, 0);
+  t.equal(c.client.state.hunting_, false, "gave up after registrarConnectMaxTrials rounds");
+  t.equal(c.client.state.queued_.length, 0);
   // The registrar comes back: a new request starts a new hunt.
   h.network.revive("pr");
   const pr = h.fakeRegistrarOn("pr", { identifier: 9, asapPort: 3863 });
@@ -197,8 +197,8 @@ t.test("requests queue while hunting and go out in order when the registrar is u
     cl.deregisterPoolElement(now, "A", 2);
     cl.reportFailure(now, "A", 5);
   });
-  t.equal(c.client.state.queued.length, 4, "queued while hunting");
+  t.equal(c.client.state.queued_.length, 4, "queued while hunting");
   h.advance(100);
   t.same(pr.machine.log.map((l) => l.split(" ")[0]), ["1", "5", "2", "9"], "sent in order: REG, HR, DEREG, UNREACHABLE");
-  t.equal(c.client.state.inflight.length, 0);
+  t.equal(c.client.state.inflight_.length, 0);
 });

@@ -46,7 +46,7 @@ for (const offset of OFFSETS) {
     t.equal(times[119] - times[0], 119 * 30000, "anchored on the schedule: no drift");
     t.equal((pe as NonNullable<typeof pe>).element.registrationLife, 90000, "life 3 x interval, well beyond the gap");
     t.equal(c.of(EVENT_REGISTERED).length, 1, "one REGISTERED event, not one per re-registration");
-    t.equal(c.client.state.queued.length + c.client.state.inflight.length, 0, "no request left over");
+    t.equal(c.client.state.queued_.length + c.client.state.inflight_.length, 0, "no request left over");
   });
 }
 
@@ -134,7 +134,7 @@ t.test("load changes re-register at once, rate-limited; register again updates",
   t.equal(stored()?.registrations, 4);
   t.equal(stored()?.element.userTransport.port, 7002);
   t.equal(stored()?.element.policy.load, 77);
-  t.equal(c.client.state.own.count, 1, "still one PE");
+  t.equal(c.client.state.own_.count, 1, "still one PE");
   t.equal(c.of(EVENT_REGISTERED).length, 2, "the update is confirmed");
 });
 
@@ -149,7 +149,7 @@ t.test("deregistration; rejects are reported and retried", async (t) => {
   t.equal(d.length, 1);
   t.equal(d[0].identifier, id);
   t.equal(d[0].error, 0);
-  t.equal(c.client.state.own.count, 0);
+  t.equal(c.client.state.own_.count, 0);
   h.advance(60000);
   t.equal(pr.machine.counts.registrations, 1, "no re-registration after deregistration");
 
@@ -199,16 +199,18 @@ for (const offset of OFFSETS) {
     // A keep-alive with H from the current home only confirms it.
     a.driver.run(() => a.machine.keepAlive("P", id, ASAP_FLAG_HOME), null);
     h.advance(10);
-    t.equal(c.client.state.registrarId, 0xa);
+    t.equal(c.client.state.registrarId_, 0xa);
     t.equal(c.of(EVENT_HOME_CHANGED).length, 0);
     // B takes over: it connects to the PE's ASAP transport (10.0.1.1:3863) and sends H.
     b.machine.store.set("P/" + id, { ...(a.machine.find("P", id) as NonNullable<ReturnType<typeof a.machine.find>>), times: [], acks: 0, registrations: 0 });
+    const connects = h.network.stats.connects;
     b.driver.run(() => b.machine.takeOver(["10.0.1.1"], 3863, [{ handle: "P", identifier: id }]), null);
     h.advance(100);
+    t.equal(h.network.stats.connects, connects + 1, "only B's connect: the PE starts no hunt");
     const home = c.of(EVENT_HOME_CHANGED);
     t.equal(home.length, 1);
     t.equal(home[0].registrar, 0xb);
-    t.equal(c.client.state.registrarId, 0xb);
+    t.equal(c.client.state.registrarId_, 0xb);
     t.equal(a.machine.up.size, 0, "the old association is dropped");
     t.equal(b.machine.find("P", id)?.acks, 1, "keep-alive answered on the new association");
     h.advance(30000);
@@ -220,3 +222,34 @@ for (const offset of OFFSETS) {
     t.equal(c.events.filter((e) => e.request === rq).length, 1, "requests use the new home");
   });
 }
+
+t.test("a PE registered while no registrar is reachable keeps trying and registers later", async (t) => {
+  const h = new Harness();
+  h.network.addHost("pr", ["10.0.0.1"]);
+  h.network.kill("pr");
+  const c = h.client("c", ["10.0.1.1"], { announce: false, registrars: STATIC });
+  const id = c.run((cl, now) => cl.registerPoolElement(now, "P", { addresses: ["10.0.1.1"], port: 7000 }));
+  h.advance(20000);
+  const failed = c.of(EVENT_REGISTRATION_FAILED);
+  t.equal(failed.length, 1, "reported once");
+  t.equal(failed[0].error, 1, "no registrar");
+  t.equal(c.client.state.hunting_, false, "the hunt gave up");
+  h.network.revive("pr");
+  const pr = h.fakeRegistrarOn("pr", { identifier: 7, asapPort: 3863 });
+  h.advance(15000);
+  t.ok(pr.machine.find("P", id), "registered at the next re-registration");
+  t.equal(c.of(EVENT_REGISTERED).length, 1);
+  h.advance(60000);
+  t.equal(pr.machine.find("P", id)?.registrations, 3, "and re-registers on schedule");
+});
+
+t.test("the ASAP listener takes only a few registrar associations at a time", async (t) => {
+  const h = new Harness();
+  const c = h.client("c", ["10.0.1.1"], { announce: false, asapPort: 3863, maxRegistrars: 2 });
+  c.run((cl, now) => cl.start(now));
+  const rogues = [];
+  for (let i = 0; i < 4; i++) rogues.push(h.fakeRegistrar("r" + i, "10.0.0." + (i + 1), { identifier: i + 1, asapPort: 3863 }));
+  for (const r of rogues) r.driver.run(() => r.machine.takeOver(["10.0.1.1"], 3863, []), null);
+  h.advance(100);
+  t.equal(rogues.filter((r) => r.machine.up.size === 1).length, 2, "two kept, the others aborted");
+});

@@ -40,7 +40,7 @@ t.test("cache hit, round robin from the cache, stale refresh", async (t) => {
   const first = resolve(h, pu, { items: 1 });
   t.equal(first.error, 0);
   t.equal(pr.machine.counts.resolutions, 1);
-  t.equal(pu.client.state.cache.count, 3, "the registrar's default count is cached");
+  t.equal(pu.client.state.cache_.count, 3, "the registrar's default count is cached");
   const seen = [first.poolElements[0].identifier];
   for (let i = 0; i < 5; i++) seen.push(resolve(h, pu, { items: 1 }).poolElements[0].identifier);
   t.equal(pr.machine.counts.resolutions, 1, "cache hits do not ask the registrar");
@@ -52,7 +52,7 @@ t.test("cache hit, round robin from the cache, stale refresh", async (t) => {
   t.equal(pe.userTransport.port >= 7000, true, "transport");
   t.equal(pe.policy.type, 1, "policy");
   h.advance(30000);
-  t.equal(pu.client.state.cache.count, 0, "expired after the stale cache value");
+  t.equal(pu.client.state.cache_.count, 0, "expired after the stale cache value");
   resolve(h, pu, null);
   t.equal(pr.machine.counts.resolutions, 2, "refreshed from the registrar");
 });
@@ -61,7 +61,7 @@ t.test("staleAfterMs 0: no cache, exactly `items` asked", async (t) => {
   const { h, pr, pu } = setup();
   const r = resolve(h, pu, { items: 2, staleAfterMs: 0 });
   t.equal(r.poolElements.length, 2);
-  t.equal(pu.client.state.cache.count, 0);
+  t.equal(pu.client.state.cache_.count, 0);
   resolve(h, pu, { items: 2, staleAfterMs: 0 });
   t.equal(pr.machine.counts.resolutions, 2);
   t.match(pr.machine.log.filter((l) => l.startsWith("5 ")), ["5 P ", "5 P "]);
@@ -97,7 +97,7 @@ t.test("failure report: gone from the cache at once, from the registrar after it
   const victim = ids[1];
   t.ok(pu.run((cl, now) => cl.reportFailure(now, "P", victim)));
   h.advance(10);
-  t.equal(pu.client.state.cache.count, 2, "removed from the cache");
+  t.equal(pu.client.state.cache_.count, 2, "removed from the cache");
   for (let i = 0; i < 6; i++) {
     t.not(resolve(h, pu, { items: 1 }).poolElements[0].identifier, victim, "never selected from the cache again");
   }

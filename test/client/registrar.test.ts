@@ -143,7 +143,7 @@ t.test("PU: cache hit, stale refresh, failure reports remove the PE after the th
   resolveNow(h, pu, "P", null);
   resolveNow(h, pu, "P", null);
   t.equal(pr.machine.statistics.handleResolutions, 1, "second one from the cache");
-  t.equal(pu.client.state.cache.count, 3, "the registrar's default of 3 items cached");
+  t.equal(pu.client.state.cache_.count, 3, "the registrar's default of 3 items cached");
   h.advance(30000);
   resolveNow(h, pu, "P", null);
   t.equal(pr.machine.statistics.handleResolutions, 2, "stale cache refreshed");

@@ -38,18 +38,18 @@ const PPID = 38;
 /** Sizes of everything in the machine that could grow (request lists are checked empty at the end). */
 function tables(S: ClientState) {
   return {
-    associationNumbers: S.kind.length,
-    freeNumbers: S.freeNumbers.length,
-    sessions: S.sessions.length,
-    sessionCount: S.sessionCount,
-    freeSessions: S.freeSessions.length,
-    candidates: S.candidates.length,
-    ownCount: S.own.count,
-    ownCapacity: S.own.capacity,
-    pes: S.pes.length,
-    cacheCapacity: S.cache.capacity,
-    events: S.events.records.length,
-    refs: S.refs.length,
+    associationNumbers: S.kind_.length,
+    freeNumbers: S.freeNumbers_.length,
+    sessions: S.sessions_.length,
+    sessionCount: S.sessionCount_,
+    freeSessions: S.freeSessions_.length,
+    candidates: S.candidates_.length,
+    ownCount: S.own_.count,
+    ownCapacity: S.own_.capacity,
+    pes: S.pes_.length,
+    cacheCapacity: S.cache_.capacity,
+    events: S.events_.records_.length,
+    refs: S.refs_.length,
   };
 }
 
@@ -157,9 +157,9 @@ t.test("1,000 PEs and 1,000 PUs in one stack for a virtual hour", async (t) => {
   t.ok(st.keepAliveAcks >= st.keepAlivesSent - PES, "keep-alives answered");
   const end = tables(S);
   t.same(end, baseline, "tables at the end are the size they had after warm-up");
-  t.equal(S.queued.length + S.inflight.length, 0, "no request left");
+  t.equal(S.queued_.length + S.inflight_.length, 0, "no request left");
   // The driver's output queues create a record per ring slot on first use: bounded by their capacity.
-  t.ok(S.transmits.records.length <= S.transmits.capacity && S.actions.records.length <= S.actions.capacity,
+  t.ok(S.transmits_.records.length <= S.transmits_.capacity && S.actions_.records.length <= S.actions_.capacity,
     "output queue records within their capacities");
   t.equal(end.sessionCount, 2 * PUS);
   t.same(stack.errors, [], "no driver errors");

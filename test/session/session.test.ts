@@ -126,7 +126,7 @@ for (const offset of OFFSETS) {
       h.advance(10);
     }
     t.same(pu.of(EVENT_DATA).map((e) => num(e.bytes)), [1, 2, 3, 4, 5, 6, 7, 8], "the session carries on");
-    t.equal(pu.client.state.cache.find(new TextEncoder().encode("Echo"), first.id), -1, "lost PE left the cache");
+    t.equal(pu.client.state.cache_.find(new TextEncoder().encode("Echo"), first.id), -1, "lost PE left the cache");
   });
 }
 
@@ -241,8 +241,8 @@ t.test("a PE-side session without a card closes when the PU goes", async (t) => 
   const closed = pes[0].node.of(EVENT_SESSION_CLOSED);
   t.equal(closed.length, 1);
   t.equal(closed[0].error, 0);
-  t.equal(pes[0].node.client.state.sessionCount, 0);
-  t.equal(pu.client.state.sessionCount, 0);
+  t.equal(pes[0].node.client.state.sessionCount_, 0);
+  t.equal(pu.client.state.sessionCount_, 0);
 });
 
 t.test("explicit failover, with and without an unreachable report", async (t) => {
@@ -279,7 +279,7 @@ t.test("no PE reachable: the session closes and queued data comes back", async (
   t.same(back.map((e) => [e.stream, num(e.bytes)]), [[3, 1], [4, 2]], "returned in order, with their streams");
   t.ok(back.every((e) => e.ppid === PPID));
   t.ok(pu.events.indexOf(back[1]) < pu.events.indexOf(closed[0]), "before the close");
-  t.equal(pu.client.state.sessionCount, 0);
+  t.equal(pu.client.state.sessionCount_, 0);
   t.notOk(pu.run((cl, now) => cl.send(now, session, 0, PPID, u32(1))), "gone");
 });
 

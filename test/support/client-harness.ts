@@ -108,11 +108,15 @@ export class Harness {
     return { name: host, platform, machine, driver };
   }
 
-  /** Adds a host with a client stack (seeded by the platform's PRNG). */
-  client(name: string, addresses: string[], config: Partial<ClientConfig>): ClientNode {
+  /**
+   * Adds a host with a client stack (seeded by the platform's PRNG); `create`
+   * replaces createClient (e.g. the one of a built bundle).
+   */
+  client(name: string, addresses: string[], config: Partial<ClientConfig>,
+    create: (config: Partial<ClientConfig>) => Client = createClient): ClientNode {
     this.network.addHost(name, addresses);
     const platform = this.network.createPlatform(name);
-    const client = createClient({ random: (into) => platform.random(into), ...config });
+    const client = create({ random: (into) => platform.random(into), ...config });
     const events: RecordedEvent[] = [];
     const errors: number[] = [];
     const node = { react: null } as unknown as ClientNode;
