@@ -28,6 +28,7 @@ import { createClient } from "../../core/client/client.js";
 import type { Client } from "../../core/client/client.js";
 import type { ClientConfig } from "../../core/client/config.js";
 import * as C from "../../core/client/events.js";
+import { errorText } from "../../core/client/error-text.js";
 import type { ClientEvent } from "../../core/client/events.js";
 import {
   PARAM_DCCP_TRANSPORT,
@@ -120,7 +121,7 @@ const ERROR_CODES: RSerPoolErrorCode[] = [
 /** The RSerPoolError for a core client ERROR_* value (and RFC cause). */
 export function clientError(error: number, cause: number, what: string): RSerPoolError {
   const code = ERROR_CODES[error] ?? "ERR_CLOSED";
-  let text = `${what}: ${C.errorText(error)}`;
+  let text = `${what}: ${errorText(error)}`;
   if (cause !== 0) text += ` (${causeText(cause)})`;
   return new RSerPoolError(code, text, cause);
 }
@@ -727,7 +728,7 @@ export class ServerSession extends SessionBase {
   sendBusinessCard(poolHandle?: string): boolean {
     if (this.closed || this.owner.closed) return false;
     const h = poolHandle ?? this.owner.defaultHandle;
-    return this.owner.command((c, now) => c.sendBusinessCard(now, this.id, h, null));
+    return this.owner.command((c, now) => c.sendBusinessCard(now, this.id, handleBytes(h), null));
   }
 
   /** @internal */
@@ -960,7 +961,7 @@ export class PoolUser extends EventEmitter {
 
   /** Reports a PE as unreachable (ENDPOINT_UNREACHABLE) and drops it from the cache. */
   reportFailure(poolHandle: string | Uint8Array, identifier: number): boolean {
-    return this.stack.command((c, now) => c.reportFailure(now, poolHandle, identifier));
+    return this.stack.command((c, now) => c.reportFailure(now, handleBytes(poolHandle), identifier));
   }
 
   /** Opens a session to a PE of the pool; resolves when it is up. */
@@ -1090,7 +1091,7 @@ export class PoolElement extends EventEmitter {
   /** Reports the load (0...1) for load-based policies; re-registers (rate-limited by the client). */
   setLoad(load: number): boolean {
     const v = Math.round(Math.min(1, Math.max(0, load)) * FULL);
-    return this.stack.command((c, now) => c.setLoad(now, this.poolHandle, this.identifier, v));
+    return this.stack.command((c, now) => c.setLoad(now, handleBytes(this.poolHandle), this.identifier, v));
   }
 
   /**
@@ -1105,7 +1106,7 @@ export class PoolElement extends EventEmitter {
           this.deregistered = resolve;
           setTimeout(resolve, timeoutMs).unref();
         });
-        this.stack.command((c, now) => c.deregisterPoolElement(now, this.poolHandle, this.identifier));
+        this.stack.command((c, now) => c.deregisterPoolElement(now, handleBytes(this.poolHandle), this.identifier));
         await done;
       }
       await this.stack.close();
@@ -1179,7 +1180,7 @@ export async function createPoolElement(options: PoolElementOptions): Promise<Po
   first.catch(() => undefined);
   try {
     identifier = cs.command((c, now) =>
-      c.registerPoolElement(now, options.poolHandle, {
+      c.registerPoolElement(now, handleBytes(options.poolHandle), {
         identifier: options.identifier,
         addresses: addresses as string[],
         port,
