@@ -168,8 +168,9 @@ export async function run(args: string[]): Promise<number> {
   }
   pe.on("registered", () => log.debug("registered", { pe: hex(pe.identifier) }));
   pe.on("registration-failed", (e: RSerPoolError) => log.warn("registration-failed", { error: e.message, code: e.code }));
-  pe.on("registrar-up", (x: { registrar: number }) => log.debug("registrar-up", { registrar: hex(x.registrar) }));
-  pe.on("registrar-down", (x: { registrar: number }) => log.info("registrar-down", { registrar: hex(x.registrar) }));
+  const id = (x: { registrar: number }) => (x.registrar !== 0 ? hex(x.registrar) : undefined);
+  pe.on("registrar-up", (x: { registrar: number }) => log.debug("registrar-up", { registrar: id(x) }));
+  pe.on("registrar-down", (x: { registrar: number }) => log.info("registrar-down", { registrar: id(x) }));
   pe.on("home-changed", (x: { registrar: number }) => log.info("home-changed", { registrar: hex(x.registrar) }));
   pe.on("warning", (e: Error) => log.warn("warning", { error: e.message }));
   const service = startService(pe, setup.service, setup.serviceOptions, log);
