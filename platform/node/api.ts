@@ -10,6 +10,7 @@
 // plain EventEmitter events; payload bytes are Buffers the listener owns.
 
 import { EventEmitter } from "node:events";
+import os from "node:os";
 import { createDriver } from "../../core/driver/driver.js";
 import type { Driver } from "../../core/driver/driver.js";
 import {
@@ -1029,7 +1030,10 @@ export interface PoolElementOptions extends ClientOptions {
   port?: number;
   /** Local addresses to listen on (default wildcard). */
   listenAddresses?: string[];
-  /** Addresses to register (default: the local address towards the first registrar). */
+  /**
+   * Addresses to register. Default: the local address towards the first
+   * registrar, or every address of the host when registrars come from announces.
+   */
   addresses?: string[];
   /** Re-registration interval, ms (rsplib -rereginterval, 30000). Registration life is 3 times it. */
   reregistrationInterval?: number;
@@ -1115,6 +1119,18 @@ export class PoolElement extends EventEmitter {
   }
 }
 
+/** The host's addresses usable in a transport parameter (no IPv6 link-local: they need a scope). */
+function hostAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.family === "IPv6" && a.address.toLowerCase().startsWith("fe80")) continue;
+      out.push(a.address);
+    }
+  }
+  return out.length > 0 ? out : ["127.0.0.1"];
+}
+
 function policyOf(p: PoolElementOptions["policy"]): Policy {
   if (p === undefined) return newPolicy(POLICY_ROUND_ROBIN);
   if (typeof p === "string") {
@@ -1137,7 +1153,10 @@ export async function createPoolElement(options: PoolElementOptions): Promise<Po
   const port = options.port !== undefined && options.port > 0 ? options.port : await findFreePort();
   let addresses = options.addresses;
   if (addresses === undefined || addresses.length === 0) {
-    addresses = registrars.length > 0 ? [await localAddressToward(registrars[0].addresses[0])] : ["127.0.0.1"];
+    // Towards a known registrar: the address it will see. Otherwise (a
+    // registrar heard in announces) every address of the host: the registrar
+    // keeps those its association uses (RFC 5355) and drops the rest.
+    addresses = registrars.length > 0 ? [await localAddressToward(registrars[0].addresses[0])] : hostAddresses();
   }
   const names = transportsOf(options);
   const stack = buildStack(options, options.sctpUdpPort ?? port, routes, options.announce ?? registrars.length === 0);
