@@ -62,6 +62,9 @@ export const CLIENT_SPECS: OptionSpec[] = [
   { name: "registrar-response-timeout", kind: "integer", help: "a sent request waits this long for its response, ms", aliases: ["registrarresponsetimeout"], default: 3000, min: 100, max: 3600000, metavar: "MS" },
   { name: "registrar-request-max-trials", kind: "integer", help: "transmissions of a request before it fails", aliases: ["registrarrequestmaxtrials"], default: 1, min: 1, max: 1000, metavar: "N" },
   TRANSPORTS_SPEC,
+  { name: "csp-server", kind: "string", help: "accepted for rsplib compatibility (-cspserver); no Component Status Protocol reports are sent", aliases: ["cspserver"], metavar: "ADDR:PORT" },
+  { name: "csp-interval", kind: "integer", help: "accepted for rsplib compatibility (-cspinterval); no reports are sent", aliases: ["cspinterval"], min: 0, max: 3600000, metavar: "MS" },
+  { name: "csp-identifier", kind: "string", help: "accepted for rsplib compatibility (-cspidentifier); no reports are sent", aliases: ["cspidentifier"], metavar: "ID" },
 ];
 
 export function transportsFrom(values: OptionValues): TransportName[] {

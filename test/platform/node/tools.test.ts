@@ -14,6 +14,7 @@ import { TERMINAL_SPECS, terminalSetup } from "../../../platform/node/tool-termi
 import { HSDUMP_SPECS } from "../../../platform/node/tool-hsdump.js";
 import { DEMO_SPECS } from "../../../platform/node/demo.js";
 import { parsePolicy } from "../../../platform/node/policy.js";
+import { defaultRegistrarConfig } from "../../../core/registrar/index.js";
 import { POLICY_LEAST_USED, POLICY_LEAST_USED_DEGRADATION, POLICY_WEIGHTED_ROUND_ROBIN } from "../../../core/wire/constants.js";
 
 const BIN = fileURLToPath(new URL("../../../../bin/rserpool.js", import.meta.url));
@@ -85,6 +86,14 @@ t.test("registrar: rsplib spellings and long names give the same configuration",
   t.same([c.keepAliveTransmissionIntervalMs, c.keepAliveTimeoutIntervalMs, c.identifier], [1500, 700, 0x1234]);
   t.same(c.peers, ["10.0.0.2:9901", "10.0.0.3:9901"], "peers with the default ENRP port");
   t.equal(c.minAddressScope, "loopback");
+});
+
+t.test("registrar: every core registrar option is reachable from the command line", async (t) => {
+  const config = registrarSetup(parseOptions(REGISTRAR_SPECS, []).values).options.config ?? {};
+  for (const key of Object.keys(defaultRegistrarConfig())) {
+    if (key === "random") continue;
+    t.ok(key in config, key);
+  }
 });
 
 t.test("registrar defaults: rsplib's, but on the well-known ports (3863, 9901, UDP 9899) over SCTP and TCP", async (t) => {
