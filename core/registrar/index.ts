@@ -14,3 +14,5 @@ export {
 export type { RegistrarConfig } from "./config.js";
 export { addressScope, sameAddress, filterAddresses } from "./scope.js";
 export type { FilterResult } from "./scope.js";
+export { createHandleTableResponder, createEnrpTableExtension } from "./enrp-table.js";
+export type { HandleTableResponder, HandleTableStatistics } from "./enrp-table.js";

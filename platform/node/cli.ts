@@ -7,6 +7,11 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  registrar: { summary: "run a pool registrar (rsplib rspregistrar)", load: () => import("./tool-registrar.js") },
+  server: { summary: "run a pool element with a demo service (rsplib rspserver)", load: () => import("./tool-server.js") },
+  terminal: { summary: "pool user: send stdin lines to a pool, print replies (rsplib rspterminal)", load: () => import("./tool-terminal.js") },
+  hsdump: { summary: "print a registrar's handlespace via ENRP (rsplib hsdump)", load: () => import("./tool-hsdump.js") },
+  demo: { summary: "registrar, three echo PEs and a terminal on loopback, with a failover (npm start)", load: () => import("./demo.js") },
   bench: { summary: "run benchmarks: bench <what>|all [--json]", load: () => import("./bench.js") },
   wire: { summary: "decode/encode ASAP and ENRP messages (hex <-> JSON)", load: () => import("./wire-cli.js") },
   "bench-transport": { summary: "loopback figures for the SCTP and TCP-mapping transports", load: () => import("./bench-transport.js") },

@@ -37,7 +37,10 @@ class NodeDatagramSocket implements DatagramSocket {
     this.target = target;
     const family = familyOf(options);
     const group = options.group;
-    this.socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr: group !== "" });
+    // SO_REUSEADDR on every fixed port: a registrar's announce socket sits on
+    // its ASAP port number (3863, rsplib) where PEs and PUs of the same host
+    // join the announce group; on Linux both sides must set it to share the port.
+    this.socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr: group !== "" || options.port !== 0 });
     this.socket.on("message", (bytes, rinfo) => {
       if (!this.closed) this.handler.onMessage(this.target, this, bytes, normalizeAddress(rinfo.address), rinfo.port);
     });
