@@ -328,20 +328,12 @@ function liveAssociations(stack: Stack): number {
 /**
  * Releases a stack after driver.close() asked every association to close
  * gracefully: waits (at most graceMs) until they are gone, then closes the
- * transports. A TCP socket still half-closed at that point is destroyed
- * here, not reset: Node 20 never releases a socket reset after end()
- * (resetAndDestroy after end leaves its handle open, and the process with it).
+ * transports (which end what is left at once).
  */
 /** @internal */
 export async function settleAndClose(stack: Stack, graceMs: number): Promise<void> {
   const until = Date.now() + graceMs;
   while (liveAssociations(stack) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-  const tcp = stack.platform.tcp;
-  if (tcp !== null) {
-    for (const link of tcp.links) {
-      if (link.closing && link.socket !== null) link.socket.destroy();
-    }
-  }
   stack.close();
 }
 

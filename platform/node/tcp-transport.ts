@@ -158,6 +158,25 @@ const CONNECTING = 0;
 const UP = 1;
 const DOWN = 2;
 
+/**
+ * Ends a connection at once: RST while both directions are open, a plain
+ * destroy once end() was called (our close() in progress, or Node ending
+ * our side after the peer's FIN). On Node 20 resetAndDestroy() after end()
+ * never releases the handle, and the process hangs at exit.
+ */
+export function resetSocket(s: net.Socket): void {
+  if (s.destroyed) return;
+  if (s.writableEnded || s.writableFinished) {
+    s.destroy();
+    return;
+  }
+  try {
+    s.resetAndDestroy();
+  } catch {
+    s.destroy();
+  }
+}
+
 // ---- association --------------------------------------------------------------
 
 class TcpLink implements Association, FrameSink {
@@ -231,13 +250,9 @@ class TcpLink implements Association, FrameSink {
     this.aborted = true;
     const s = this.socket;
     if (s !== null) {
-      try {
-        // RST, even while connecting: the peer sees an abort, not a close.
-        s.removeAllListeners("data");
-        s.resetAndDestroy();
-      } catch {
-        s.destroy();
-      }
+      // RST, even while connecting: the peer sees an abort, not a close.
+      s.removeAllListeners("data");
+      resetSocket(s);
     }
     this.finish(DOWN_ABORTED);
   }
@@ -327,14 +342,7 @@ class TcpLink implements Association, FrameSink {
 
   protocolError(detail: string): void {
     this.factory.log(2, LOG_TCP_PROTOCOL_ERROR, this.id, detail);
-    const s = this.socket;
-    if (s !== null) {
-      try {
-        s.resetAndDestroy();
-      } catch {
-        s.destroy();
-      }
-    }
+    if (this.socket !== null) resetSocket(this.socket);
     this.finish(DOWN_PROTOCOL_ERROR);
   }
 
@@ -614,13 +622,8 @@ export class TcpTransport implements TransportFactory {
     for (const link of Array.from(this.links)) {
       link.aborted = true;
       const s = link.socket;
-      if (s !== null && link.state === UP) {
-        try {
-          s.resetAndDestroy();
-        } catch {
-          s.destroy();
-        }
-      } else link.destroy();
+      if (s !== null && link.state === UP) resetSocket(s);
+      else link.destroy();
       link.finish(DOWN_ABORTED);
     }
   }

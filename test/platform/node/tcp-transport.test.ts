@@ -281,3 +281,43 @@ t.test("a wildcard listener reports IPv4 peers as IPv4", async (t) => {
   await srec.until(() => srec.count("up") === 1, 2000, "up");
   t.same(srec.of("up")[0].addresses, ["127.0.0.1"]);
 });
+
+// Node 20: resetAndDestroy() on a socket that already called end() never
+// releases its handle, so a process whose transport was closed while a
+// graceful close was under way never exits. Each scenario runs in a child
+// process that must exit by itself.
+t.test("closing the transport during a graceful close lets the process exit", async (t) => {
+  const { spawn } = await import("node:child_process");
+  const module = new URL("../../../platform/node/tcp-transport.js", import.meta.url).href;
+  const script = (scenario: string) => `
+    import { TcpTransport } from ${JSON.stringify(module)};
+    const scenario = ${JSON.stringify(scenario)};
+    const server = new TcpTransport();
+    const client = new TcpTransport();
+    const h = {
+      onUp(target, a) {
+        if (target !== scenario.split("-")[0]) return;
+        a.close();
+        if (scenario.endsWith("abort")) a.abort();
+        client.close();
+        server.close();
+        process.stdout.write("closed\\n");
+      },
+      onMessage() {},
+      onDown() {},
+    };
+    const l = server.listen({ addresses: ["127.0.0.1"], port: 0 }, h, "server");
+    const port = await l.ready;
+    client.connect(["127.0.0.1"], port, { localAddresses: [], localPort: 0 }, h, "client");
+  `;
+  for (const scenario of ["client-close", "server-close", "client-abort"]) {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script(scenario)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 8000);
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once("exit", (c, s) => resolve([c, s])));
+    clearTimeout(timer);
+    t.equal(out, "closed\n", `${scenario}: closed while its FIN was under way`);
+    t.same([code, signal], [0, null], `${scenario}: the process exited by itself`);
+  }
+});
