@@ -12,6 +12,7 @@ const BENCHES: Record<string, Bench> = {
   wire: { summary: "ASAP/ENRP codec: decode/encode rate and bytes allocated per message", load: () => import("./bench-wire.js") },
   handlespace: { summary: "handlespace: register/re-register/resolve/deregister/expire rates, bytes per PE", load: () => import("./bench-handlespace.js") },
   registrar: { summary: "registrar machine: registrations/s, handle resolutions/s with 10,000 PEs", load: () => import("./bench-registrar.js") },
+  e2e: { summary: "registrar process over loopback (SCTP, TCP): resolutions/s and registrations/s with 1,000 PEs, PU failover time after kill -9", load: () => import("./bench-e2e.js") },
   client: { summary: "client machine: session echo, keep-alive answers, cached resolutions per second and bytes each", load: () => import("./bench-client.js") },
 };
 
