@@ -19,3 +19,8 @@ declare module "sctp/lib/endpoint.js" {
   }) => import("./sctp-transport.js").LibEndpoint;
   export default Endpoint;
 }
+
+declare module "sctp/lib/chunk.js" {
+  const Chunk: new (chunkType: string, options: unknown) => import("./sctp-transport.js").LibChunk;
+  export default Chunk;
+}

@@ -40,6 +40,7 @@ import net from "node:net";
 import { randomBytes } from "node:crypto";
 import sctp from "sctp";
 import Endpoint from "sctp/lib/endpoint.js";
+import Chunk from "sctp/lib/chunk.js";
 import type {
   Association,
   AssociationHandler,
@@ -103,7 +104,7 @@ export interface LibAssociation {
   peer_rwnd: number;
   flightsize: number;
   bundling: number;
-  queue: unknown[];
+  queue: LibChunk[];
   sent: Record<string, unknown>;
   c_tsn_ack: SerialNumber | undefined;
   my_next_tsn: SerialNumber;
@@ -116,6 +117,15 @@ export interface LibAssociation {
   _bundle(): void;
   _sendChunk(type: string, options: object, destination?: unknown, callback?: () => void): void;
   _startT2(): void;
+}
+
+/** A chunk object of the library (lib/chunk.js), as _sendChunk and _bundle use it. */
+export interface LibChunk {
+  user_data: Buffer;
+  callback: unknown;
+  size: number;
+  buffer?: Buffer;
+  toBuffer(): Buffer;
 }
 
 export interface LibEndpoint {
@@ -241,8 +251,8 @@ function allocateClientPort(): number {
 
 // Library methods that run from its own timers or callbacks; each instance
 // gets a guarded copy so a throw aborts only its association.
-// (_sack and _expireT3 get their own wrappers in attach().)
-const GUARDED = ["_bundle", "_expireT2", "_sendChunk", "_abort", "_sendPacket", "_retransmit", "_fastRetransmit"];
+// (_sack, _sendChunk, _expireT3 and _retransmit get their own wrappers in attach().)
+const GUARDED = ["_bundle", "_expireT2", "_abort", "_sendPacket", "_fastRetransmit"];
 
 function serialLess(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
@@ -252,6 +262,21 @@ function noOutstanding(a: LibAssociation): boolean {
   if (a.queue.length > 0) return false;
   for (const _ in a.sent) return false;
   return true;
+}
+
+function noop(): void {}
+
+/**
+ * The library calls its `debug` loggers (disabled unless DEBUG=sctp:*) a few
+ * times per chunk, with format arguments; disabled ones become no-ops.
+ */
+function silenceDebugger(o: unknown): void {
+  const d = (o as { debugger?: Record<string, unknown> }).debugger;
+  if (d === undefined || d === null) return;
+  for (const k of Object.keys(d)) {
+    const f = d[k] as ((...args: unknown[]) => unknown) & { enabled?: boolean };
+    if (typeof f === "function" && f.enabled === false) d[k] = noop;
+  }
 }
 
 // ---- listeners ------------------------------------------------------------
@@ -590,6 +615,10 @@ class SctpLink implements Association {
   cookieDelay = 0;
   t3Count = 0;
   t3Cumulative = -1;
+  /** _expireT3 ran since the last _retransmit walk: chunks may be marked for retransmission. */
+  retransmitMarked = false;
+  flushScheduled = false;
+  readonly flushTask: () => void;
   /** localSctpPort came from allocateClientPort(). */
   allocatedPort = false;
 
@@ -604,6 +633,10 @@ class SctpLink implements Association {
     this.transport = new LinkTransport(this);
     this.onSendResult = (error?: unknown) => {
       if (error) this.sendRejected = true;
+    };
+    this.flushTask = () => {
+      this.flushScheduled = false;
+      if (this.state !== DOWN) this.flush();
     };
   }
 
@@ -688,6 +721,32 @@ class SctpLink implements Association {
         }
       };
     }
+    // DATA, SACK and HEARTBEAT ACK chunks are queued for bundling as the
+    // library does, but without its 1 ms timer per chunk: the link flushes
+    // the queue itself (after input, after a pump, or from a microtask).
+    const sendChunk = proto._sendChunk;
+    self._sendChunk = function guardedSendChunk(this: unknown, ...args: unknown[]): unknown {
+      try {
+        const type = args[0];
+        if (type === "data" || type === "sack" || type === "heartbeat_ack") {
+          const chunk = new Chunk(type, args[1]);
+          chunk.callback = args[3];
+          if (type === "data") chunk.size = chunk.user_data.length + 16;
+          else {
+            chunk.buffer = chunk.toBuffer();
+            chunk.size = chunk.buffer.length;
+          }
+          a.queue.push(chunk);
+          link.scheduleFlush();
+          return undefined;
+        }
+        return sendChunk.apply(this, args);
+      } catch (e) {
+        link.libraryThrew(e);
+        return undefined;
+      }
+    };
+    silenceDebugger(a);
     // A delayed SACK leaves at once instead of after the library's bundling timer.
     const sack = proto._sack;
     self._sack = function guardedSack(this: unknown, ...args: unknown[]): unknown {
@@ -715,7 +774,24 @@ class SctpLink implements Association {
           link.fail(DOWN_TIMEOUT, "retransmissions");
           return undefined;
         }
+        link.retransmitMarked = true;
         return expireT3.apply(this, args);
+      } catch (e) {
+        link.libraryThrew(e);
+        return undefined;
+      }
+    };
+    // _retransmit runs on every send() and every SACK and walks every
+    // outstanding chunk for those marked for retransmission: O(outstanding)
+    // per message, a quarter of a busy registrar's time. Only _expireT3
+    // marks chunks (those that did not fit its one packet), so walk only
+    // after it ran; one walk queues every marked chunk.
+    const retransmit = proto._retransmit;
+    self._retransmit = function guardedRetransmit(this: unknown, ...args: unknown[]): unknown {
+      if (!link.retransmitMarked) return undefined;
+      link.retransmitMarked = false;
+      try {
+        return retransmit.apply(this, args);
       } catch (e) {
         link.libraryThrew(e);
         return undefined;
@@ -956,6 +1032,12 @@ class SctpLink implements Association {
     }
   }
 
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.state === DOWN) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flushTask);
+  }
+
   /** Send what the library queued for bundling now, not after its 1 ms timer. */
   flush(): void {
     const a = this.assoc;
@@ -1170,6 +1252,7 @@ export class SctpTransport implements TransportFactory {
     const e = new Endpoint({ localPort, MIS: this.streams, OS: this.streams, a_rwnd: this.receiveWindow });
     // Its secret rotation timer would keep the process alive and desync the secret.
     clearInterval(e._cookieInterval);
+    silenceDebugger(e);
     e.cookieSecretKey = secret;
     e.transport = transport;
     return e;
