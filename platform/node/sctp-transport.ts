@@ -101,15 +101,19 @@ export interface LibAssociation {
   OS: number;
   MIS: number;
   cwnd: number;
+  ssthresh: number;
+  PMTU: number;
+  fastRecovery: boolean;
   peer_rwnd: number;
   flightsize: number;
   bundling: number;
   queue: LibChunk[];
-  sent: Record<string, unknown>;
+  sent: Record<string, LibChunk>;
   c_tsn_ack: SerialNumber | undefined;
   my_next_tsn: SerialNumber;
   reassembly: { peer_c_tsn: SerialNumber | undefined };
   on(event: string, listener: (...args: any[]) => void): unknown;
+  removeAllListeners(event?: string): unknown;
   RECEIVE(): (Buffer & { ppid?: number }) | undefined;
   send(buffer: Buffer, options: { stream_id: number; ppid: number }, callback: (error?: unknown) => void): unknown;
   SHUTDOWN(): void;
@@ -117,10 +121,13 @@ export interface LibAssociation {
   _bundle(): void;
   _sendChunk(type: string, options: object, destination?: unknown, callback?: () => void): void;
   _startT2(): void;
+  _retransmit(): void;
 }
 
 /** A chunk object of the library (lib/chunk.js), as _sendChunk and _bundle use it. */
 export interface LibChunk {
+  /** Set by _expireT3 on outstanding chunks that did not fit its one packet. */
+  retransmit?: boolean;
   user_data: Buffer;
   callback: unknown;
   size: number;
@@ -619,6 +626,10 @@ class SctpLink implements Association {
   retransmitMarked = false;
   flushScheduled = false;
   readonly flushTask: () => void;
+  /** A T3-rtx expiry marked chunks that are not retransmitted yet. */
+  lossRecovery = false;
+  /** RFC 4960 s7.2.2 partial_bytes_acked. */
+  partialBytesAcked = 0;
   /** localSctpPort came from allocateClientPort(). */
   allocatedPort = false;
 
@@ -775,7 +786,9 @@ class SctpLink implements Association {
           return undefined;
         }
         link.retransmitMarked = true;
-        return expireT3.apply(this, args);
+        const r = expireT3.apply(this, args);
+        link.afterExpireT3();
+        return r;
       } catch (e) {
         link.libraryThrew(e);
         return undefined;
@@ -801,8 +814,17 @@ class SctpLink implements Association {
     a.on("DATA ARRIVE", (stream: number) => this.libraryData(stream));
     a.on("COMMUNICATION LOST", () => this.finish(this.state === UP ? DOWN_ABORTED : DOWN_CONNECT_FAILED, false));
     a.on("SHUTDOWN COMPLETE", () => this.finish(DOWN_CLOSED, false));
+    // SACKs go through our congestion window rules (onSackWithWindow).
+    const onSack = proto.onSack;
+    self.onSack = function onSackWithWindow(this: unknown, chunk: unknown): void {
+      link.onSack(onSack, chunk);
+    };
+    a.removeAllListeners("sack");
+    a.on("sack", (chunk: unknown) => {
+      link.onSack(onSack, chunk);
+      this.afterSack();
+    });
     // Our listeners run after the library's own chunk handlers.
-    a.on("sack", () => this.afterSack());
     a.on("shutdown", (chunk: { c_tsn_ack?: number }) => this.peerShutdown(chunk));
   }
 
@@ -890,8 +912,90 @@ class SctpLink implements Association {
     if (this.closing || this.head < this.queue.length) this.schedulePump();
   }
 
+  /**
+   * The library's SACK handling, with RFC 4960 s7.2.1/s7.2.2 congestion
+   * window growth instead of its own: it grows cwnd only when the flight
+   * size *after* the SACK still reaches cwnd (hardly ever), and has no
+   * congestion avoidance, so cwnd stays at its initial 4380 bytes and caps
+   * an association at a few dozen small messages per round trip. Here: a
+   * SACK that advances the cumulative TSN ack while the window was fully
+   * used (flight before it >= cwnd) grows cwnd by min(bytes acked, MTU) in
+   * slow start, by one MTU per cwnd of acked bytes in congestion avoidance,
+   * and not at all in fast recovery. Reductions by the library (fast
+   * retransmit, T3-rtx) stand.
+   */
+  onSack(original: (...args: unknown[]) => unknown, chunk: unknown): void {
+    const a = this.assoc as LibAssociation;
+    const flight = a.flightsize;
+    const cwnd = a.cwnd;
+    const before = a.c_tsn_ack === undefined ? -1 : a.c_tsn_ack.number;
+    original.call(a, chunk);
+    if (a.cwnd > cwnd) a.cwnd = cwnd; // the library's own growth
+    if (a.cwnd < cwnd || a.fastRecovery) {
+      this.partialBytesAcked = 0;
+      return;
+    }
+    const after = a.c_tsn_ack === undefined ? -1 : a.c_tsn_ack.number;
+    const acked = flight - a.flightsize;
+    if (after === before || acked <= 0) return;
+    if (a.flightsize === 0) this.partialBytesAcked = 0;
+    if (flight < cwnd) return; // not fully used: no growth (application-limited)
+    if (cwnd <= a.ssthresh) {
+      a.cwnd = cwnd + Math.min(acked, a.PMTU);
+    } else {
+      this.partialBytesAcked += acked;
+      if (this.partialBytesAcked >= cwnd) {
+        this.partialBytesAcked -= cwnd;
+        a.cwnd = cwnd + a.PMTU;
+      }
+    }
+  }
+
+  /**
+   * After a T3-rtx expiry the library keeps the chunks it marked for
+   * retransmission in its flight size, so flightsize >= cwnd (1 MTU now)
+   * holds until the next expiry: it resends them one per (doubling) RTO and
+   * sends nothing new. Marked chunks are lost (RFC 4960 s6.3.3 E3, s7.2.1:
+   * outstanding means sent and not yet considered lost): count only the
+   * chunks really in flight, so the next SACK sends the marked ones.
+   */
+  afterExpireT3(): void {
+    const a = this.assoc;
+    if (a === null || this.state === DOWN) return;
+    this.lossRecovery = this.recountFlight(a) > 0;
+  }
+
+  /** Flight size = unmarked outstanding chunks; returns the number of marked ones. */
+  recountFlight(a: LibAssociation): number {
+    let inFlight = 0;
+    let marked = 0;
+    for (const tsn in a.sent) {
+      const c = a.sent[tsn];
+      if (c.retransmit === true) marked++;
+      else inFlight += c.size;
+    }
+    a.flightsize = inFlight;
+    return marked;
+  }
+
   afterSack(): void {
     if (this.state === DOWN || this.assoc === null) return;
+    const a = this.assoc;
+    if (this.lossRecovery) {
+      // The SACK may have acknowledged marked chunks too (subtracting them
+      // from the flight size again): recount, and send the marked ones once
+      // the window allows, if the library's own check did not.
+      this.flush(); // what the library's own walk queued, so it is counted
+      const marked = this.recountFlight(a);
+      if (marked > 0 && a.flightsize < a.cwnd) {
+        this.retransmitMarked = true;
+        a._retransmit(); // guarded
+        this.flush();
+        this.lossRecovery = this.recountFlight(a) > 0;
+      } else {
+        this.lossRecovery = marked > 0;
+      }
+    }
     this.shutdownAck(false);
     if (this.closing || this.head < this.queue.length) this.schedulePump();
   }
@@ -997,13 +1101,17 @@ class SctpLink implements Association {
     const a = this.assoc;
     try {
       if (a.state === "ESTABLISHED") {
-        let budget = Math.min(a.cwnd, a.peer_rwnd) - a.flightsize;
+        // RFC 4960 s6.1: new DATA may go while less than cwnd is
+        // outstanding (the last message may overshoot it, which is what lets
+        // slow start see a fully used window), and never beyond the peer's
+        // receive window (but one message when nothing is in flight: a
+        // window probe).
+        let flight = a.flightsize;
         let handed = 0;
         while (this.head < this.queue.length) {
           const m = this.queue[this.head];
           const cost = m.data.length + 16 * Math.ceil(m.data.length / FRAGMENT_HINT);
-          // Always let one message go when nothing is in flight (window probe).
-          if (cost > budget && (a.flightsize > 0 || handed > 0)) break;
+          if ((flight >= a.cwnd || flight + cost > a.peer_rwnd) && (a.flightsize > 0 || handed > 0)) break;
           if (m.stream >= a.OS) {
             this.factory.log(LOG_WARNING, LOG_SCTP_DROPPED_MESSAGE, this.id, m.stream);
           } else {
@@ -1011,7 +1119,7 @@ class SctpLink implements Association {
             a.send(m.data, { stream_id: m.stream, ppid: m.ppid }, this.onSendResult);
             if (this.sendRejected) break;
             handed++;
-            budget -= cost;
+            flight += cost;
           }
           this.queue[this.head++] = undefined as unknown as QueuedMessage;
           this.queuedBytes -= m.data.length;
