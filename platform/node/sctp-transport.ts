@@ -17,8 +17,13 @@
 // - Handshake, COOKIE ECHO retransmission and shutdown timers; a cap on
 //   consecutive T3-rtx expirations without progress (the library has none).
 // - One serialised writer per association: messages are queued (copied),
-//   handed to the library within cwnd / peer rwnd, and the library's bundle
-//   queue is flushed at once instead of after its 1 ms timer per write.
+//   handed to the library while less than cwnd is outstanding and within
+//   the peer's rwnd, and the library's bundle queue is flushed once per
+//   event loop turn (setImmediate), instead of after its 1 ms timer per
+//   chunk: answers to every request that arrived in that turn share packets.
+// - Congestion control and loss recovery the library gets wrong: RFC 4960
+//   slow start / congestion avoidance on SACKs, and chunks marked after a
+//   T3-rtx expiry counted as lost, so they are resent on the next SACK.
 // - A peer that restarts on the same ports is accepted again: a valid COOKIE
 //   ECHO with a new tag replaces the old association (which goes down).
 // - Liveness of established associations comes from ASAP/ENRP keep-alives;
@@ -29,10 +34,16 @@
 //
 // Runtime patches, per association instance (node_modules is untouched):
 // guarded copies of the timer/callback methods; `duplicates = []` (DATA in
-// SHUTDOWN-SENT read an undefined field); _sack flushes at once; _expireT3
-// counts expirations; SHUTDOWN's cumulative TSN ack is fed to onSack and
-// SHUTDOWN ACK is sent once all is acked (the library does neither); the
-// bundle queue is flushed by calling _bundle with its counter set to 1.
+// SHUTDOWN-SENT read an undefined field); _sack schedules the flush;
+// _sendChunk queues bundled chunks without a timer; _retransmit walks the
+// outstanding chunks only after a T3-rtx expiry (it ran on every send and
+// SACK); _expireT3 counts expirations and recounts the flight size; onSack
+// applies RFC 4960 cwnd growth; SHUTDOWN's cumulative TSN ack is fed to
+// onSack and SHUTDOWN ACK is sent once all is acked (the library does
+// neither); disabled debug loggers are no-ops; the bundle queue is flushed
+// by calling _bundle with its counter set to 1. Measured effect on a
+// registrar process (rserpool bench e2e --transport sctp): registrar CPU
+// per handle resolution ~37 us before these patches, ~14 us after.
 // Module globals: sctp.defaults() once per process (configureLibrary).
 
 import dgram from "node:dgram";
@@ -612,7 +623,9 @@ class SctpLink implements Association {
   queue: QueuedMessage[] = [];
   head = 0;
   queuedBytes = 0;
-  pumpScheduled = false;
+  /** The output task (pump, then flush) is scheduled. */
+  outputScheduled = false;
+  readonly outputTask: () => void;
   sendRejected = false;
   readonly onSendResult: (error?: unknown) => void;
   handshakeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -624,8 +637,6 @@ class SctpLink implements Association {
   t3Cumulative = -1;
   /** _expireT3 ran since the last _retransmit walk: chunks may be marked for retransmission. */
   retransmitMarked = false;
-  flushScheduled = false;
-  readonly flushTask: () => void;
   /** A T3-rtx expiry marked chunks that are not retransmitted yet. */
   lossRecovery = false;
   /** RFC 4960 s7.2.2 partial_bytes_acked. */
@@ -645,11 +656,11 @@ class SctpLink implements Association {
     this.onSendResult = (error?: unknown) => {
       if (error) this.sendRejected = true;
     };
-    this.flushTask = () => {
-      this.flushScheduled = false;
-      if (this.state !== DOWN) this.flush();
-    };
-  }
+    this.outputTask = () => {
+      this.outputScheduled = false;
+      if (this.state === UP) this.pump();
+      else if (this.state !== DOWN) this.flush();
+    };  }
 
   // -- public Association API --
 
@@ -763,7 +774,7 @@ class SctpLink implements Association {
     self._sack = function guardedSack(this: unknown, ...args: unknown[]): unknown {
       try {
         const r = sack.apply(this, args);
-        if (link.depth === 0) link.flush();
+        if (link.depth === 0) link.scheduleFlush();
         return r;
       } catch (e) {
         link.libraryThrew(e);
@@ -908,7 +919,7 @@ class SctpLink implements Association {
 
   afterInput(): void {
     if (this.state === DOWN) return;
-    this.flush();
+    this.scheduleFlush();
     if (this.closing || this.head < this.queue.length) this.schedulePump();
   }
 
@@ -1088,15 +1099,22 @@ class SctpLink implements Association {
     this.udp.send(bytes, this.remoteAddressRaw, this.remoteUdpPort, cb);
   }
 
+  /**
+   * Output (queued messages handed to the library, its bundling queue sent)
+   * runs once per event loop turn, from setImmediate: after every datagram
+   * that arrived in this turn was processed and every answer to them was
+   * queued, so answers to many requests share one packet (and its SACK).
+   * Per datagram (a microtask) the registrar sent 4 answers per packet
+   * instead of 7, at 20 instead of 14 microseconds of CPU per resolution.
+   */
   schedulePump(): void {
-    if (this.pumpScheduled || this.state === DOWN) return;
-    this.pumpScheduled = true;
-    queueMicrotask(() => this.pump());
+    if (this.outputScheduled || this.state === DOWN) return;
+    this.outputScheduled = true;
+    setImmediate(this.outputTask);
   }
 
   /** Hand queued messages to the library within cwnd and the peer's window, then flush. */
   pump(): void {
-    this.pumpScheduled = false;
     if (this.state !== UP || this.assoc === null) return;
     const a = this.assoc;
     try {
@@ -1124,11 +1142,13 @@ class SctpLink implements Association {
           this.queue[this.head++] = undefined as unknown as QueuedMessage;
           this.queuedBytes -= m.data.length;
         }
-        if (handed > 0) this.flush();
       } else if (a.state !== "COOKIE-ECHOED" && a.state !== "COOKIE-WAIT") {
         // Shutdown in progress: the library accepts no more data (RFC 4960 s9.2).
         this.dropQueue();
       }
+      // Everything queued leaves now (a SACK in the bundling queue counts as
+      // outstanding for the shutdown check below).
+      this.flush();
       this.compactQueue();
       if (this.closing && !this.shutdownSent && this.head === this.queue.length && a.state === "ESTABLISHED" && noOutstanding(a)) {
         this.shutdownSent = true;
@@ -1141,9 +1161,7 @@ class SctpLink implements Association {
   }
 
   scheduleFlush(): void {
-    if (this.flushScheduled || this.state === DOWN) return;
-    this.flushScheduled = true;
-    queueMicrotask(this.flushTask);
+    this.schedulePump();
   }
 
   /** Send what the library queued for bundling now, not after its 1 ms timer. */
