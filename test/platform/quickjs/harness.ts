@@ -216,7 +216,8 @@ export async function createQuickJSHost(memoryLimit: number, report: (kind: stri
   }
 
   function writable(d: Descriptor): boolean {
-    return d.kind === "connection" && (d.connected || d.error !== 0) && !d.node.destroyed;
+    // select() reports a failed socket writable (and readable) too.
+    return d.kind === "connection" && (d.error !== 0 || (d.connected && !d.node.destroyed));
   }
 
   // One select() round: every ready watched fd gets its handler once.
