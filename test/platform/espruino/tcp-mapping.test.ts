@@ -14,7 +14,7 @@ import type { EspruinoWorld } from "./harness.js";
 import { freeTcpPort } from "../quickjs/echo-pe.js";
 
 const HEARTBEAT_INTERVAL = 100;
-const HEARTBEAT_TIMEOUT = 300;
+const HEARTBEAT_TIMEOUT = 500;
 const MAX_MESSAGE = 1000;
 
 interface Shim {
