@@ -41,6 +41,10 @@ export const ENTRIES = [
   { name: "client", entry: "core/client/index.ts", profile: "client",
     shared: ["core/wire/", "core/driver/", "core/handlespace/"],
     inline: ["core/wire/constants.ts", "core/driver/platform.ts"], mangle: true },
+  // Embedded platforms, each one IIFE with the driver and the whole client
+  // stack (wire, handlespace, client, session) inside: what a board loads.
+  { name: "quickjs-platform", entry: "platform/quickjs/index.ts", profile: "client", mangle: true },
+  { name: "espruino-shim", entry: "platform/espruino-shim/index.ts", profile: "client", mangle: true },
 ];
 
 // runtimes.md: esbuild cannot lower these, so marking them unsupported makes

@@ -42,13 +42,14 @@ export interface ActionQueue {
   capacity: number;
 }
 
+// TypeError, not RangeError: Espruino has no RangeError (runtimes.md).
 export function createTransmitQueue(capacity: number): TransmitQueue {
-  if (!(capacity >= 1)) throw new RangeError("capacity");
+  if (!(capacity >= 1)) throw new TypeError("capacity");
   return { records: [], head: 0, count: 0, capacity: capacity };
 }
 
 export function createActionQueue(capacity: number): ActionQueue {
-  if (!(capacity >= 1)) throw new RangeError("capacity");
+  if (!(capacity >= 1)) throw new TypeError("capacity");
   return { records: [], head: 0, count: 0, capacity: capacity };
 }
 

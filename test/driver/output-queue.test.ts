@@ -110,6 +110,6 @@ t.test("association number ranges are disjoint", async (t) => {
 });
 
 t.test("queue capacity is validated", async (t) => {
-  t.throws(() => createTransmitQueue(0), RangeError);
-  t.throws(() => createActionQueue(-1), RangeError);
+  t.throws(() => createTransmitQueue(0), TypeError);
+  t.throws(() => createActionQueue(-1), TypeError);
 });
