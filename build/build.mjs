@@ -41,6 +41,9 @@ export const ENTRIES = [
   { name: "client", entry: "core/client/index.ts", profile: "client",
     shared: ["core/wire/", "core/driver/", "core/handlespace/"],
     inline: ["core/wire/constants.ts", "core/driver/platform.ts"], mangle: true },
+  // The whole flashable PE/PU stack in one bundle (client, session, driver,
+  // handlespace, wire): proves all of it passes the Espruino gate.
+  { name: "client-full", entry: "core/client/index.ts", profile: "client" },
 ];
 
 // runtimes.md: esbuild cannot lower these, so marking them unsupported makes
@@ -100,7 +103,7 @@ function sharedPlugin(shared, inline) {
 }
 
 /** esbuild options shared by the artifact build and the gate. */
-function options(entry, minify) {
+export function esbuildOptions(entry, minify) {
   const shared = Array.isArray(entry.shared) && entry.shared.length > 0;
   return {
     absWorkingDir: ROOT,
@@ -123,7 +126,7 @@ function options(entry, minify) {
 
 /** Bundles one entry; returns {code, inputs, warnings}; throws esbuild's failure (with .errors). */
 export async function bundle(entry, minify) {
-  const result = await esbuild.build(options(entry, minify));
+  const result = await esbuild.build(esbuildOptions(entry, minify));
   return {
     code: result.outputFiles[0].text,
     inputs: Object.keys(result.metafile.inputs),

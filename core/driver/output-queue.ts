@@ -42,13 +42,14 @@ export interface ActionQueue {
   capacity: number;
 }
 
+// Plain Error: Espruino has no RangeError (runtimes.md).
 export function createTransmitQueue(capacity: number): TransmitQueue {
-  if (!(capacity >= 1)) throw new RangeError("capacity");
+  if (!(capacity >= 1)) throw new Error("queue capacity must be >= 1");
   return { records: [], head: 0, count: 0, capacity: capacity };
 }
 
 export function createActionQueue(capacity: number): ActionQueue {
-  if (!(capacity >= 1)) throw new RangeError("capacity");
+  if (!(capacity >= 1)) throw new Error("queue capacity must be >= 1");
   return { records: [], head: 0, count: 0, capacity: capacity };
 }
 
