@@ -102,15 +102,22 @@ function sharedPlugin(shared, inline) {
   };
 }
 
-/** esbuild options shared by the artifact build and the gate. */
+/** True for entries that import shared folders (an ES module, not a script). */
+function isModule(entry) {
+  return Array.isArray(entry.shared) && entry.shared.length > 0;
+}
+
+/**
+ * esbuild options shared by the artifact build and the gate. Every entry is
+ * built as an ES module; script entries are then wrapped by scriptFrom().
+ */
 export function esbuildOptions(entry, minify) {
-  const shared = Array.isArray(entry.shared) && entry.shared.length > 0;
+  const shared = isModule(entry);
   return {
     absWorkingDir: ROOT,
     entryPoints: [entry.entry],
     bundle: true,
-    format: shared ? "esm" : "iife",
-    globalName: shared ? undefined : "RSP",
+    format: "esm",
     plugins: shared ? [sharedPlugin(entry.shared, entry.inline ?? [])] : [],
     mangleProps: entry.mangle === true ? /[^_]_$/ : undefined,
     platform: "neutral",
@@ -124,11 +131,35 @@ export function esbuildOptions(entry, minify) {
   };
 }
 
+/**
+ * The script form of an ES module bundle: `var RSP=(()=>{...; return {name: value, ...}})();`.
+ * esbuild's own iife format exports through a getter per name plus its
+ * __export/__toCommonJS helpers; a plain object literal is smaller and,
+ * since core exports only functions and constants, means the same.
+ * Returns null when the module does not end in one export clause.
+ */
+export function scriptFrom(code, minify = true) {
+  const m = /\bexport\s*\{([^}]*)\};?\s*$/.exec(code);
+  if (m === null) return null;
+  const fields = m[1].split(",").map((item) => item.trim()).filter((item) => item !== "").map((item) => {
+    const parts = item.split(/\s+as\s+/);
+    return parts.length === 2 ? `${parts[1]}:${parts[0]}` : `${parts[0]}:${parts[0]}`;
+  });
+  // Unminified: the body starts on its own line, so module comments stay at line starts.
+  return `"use strict";var RSP=(()=>{${minify ? "" : "\n"}${code.slice(0, m.index)}return{${fields.join(",")}}})();\n`;
+}
+
 /** Bundles one entry; returns {code, inputs, warnings}; throws esbuild's failure (with .errors). */
 export async function bundle(entry, minify) {
   const result = await esbuild.build(esbuildOptions(entry, minify));
+  let code = result.outputFiles[0].text;
+  if (!isModule(entry)) {
+    const script = scriptFrom(code, minify);
+    if (script === null) throw new Error(`${entry.name}: the ES module bundle does not end in an export clause`);
+    code = script;
+  }
   return {
-    code: result.outputFiles[0].text,
+    code: code,
     inputs: Object.keys(result.metafile.inputs),
     warnings: result.warnings,
   };
