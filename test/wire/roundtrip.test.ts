@@ -128,7 +128,7 @@ t.test("the writer: growth doubles, the returned view is reused", async (t) => {
   t.equal(e.length, 1008);
   t.equal(W.encodeAsap(w, m).length, 52, "shrinks back without reallocating");
   t.equal(w.bytes.length, 1024);
-  t.equal(w.view.buffer, w.bytes.buffer, "the DataView follows the buffer");
+  t.equal(w.view_.buffer, w.bytes.buffer, "the DataView follows the buffer");
 });
 
 t.test("the encoder refuses records that cannot be encoded", async (t) => {

@@ -21,10 +21,10 @@ function key(s: PolicyStore, slot: number): void {
 
 export function leastUsedDegradation(): PolicyModule {
   const p = basePolicy(POLICY_LEAST_USED_DEGRADATION, "LeastUsedDegradation", false, 1);
-  p.fields = ["load", "loadDegradation"];
-  p.key = key;
-  p.select = accumulateDegradation;
-  p.dirty = hasDegradation;
-  p.reset = clearDegradation;
+  p.fields_ = ["load", "loadDegradation"];
+  p.key_ = key;
+  p.select_ = accumulateDegradation;
+  p.dirty_ = hasDegradation;
+  p.reset_ = clearDegradation;
   return p;
 }

@@ -14,8 +14,8 @@ function key(s: PolicyStore, slot: number): void {
 
 export function leastUsedDpf(): PolicyModule {
   const p = basePolicy(POLICY_LEAST_USED_DPF, "LeastUsedDPF", false, 1);
-  p.fields = ["load", "loadDpf"];
-  p.carriesDistance = true;
-  p.key = key;
+  p.fields_ = ["load", "loadDpf"];
+  p.carriesDistance_ = true;
+  p.key_ = key;
   return p;
 }

@@ -9,7 +9,7 @@ function key(s: PolicyStore, slot: number): void {
 
 export function leastUsed(): PolicyModule {
   const p = basePolicy(POLICY_LEAST_USED, "LeastUsed", false, 1);
-  p.fields = ["load"];
-  p.key = key;
+  p.fields_ = ["load"];
+  p.key_ = key;
   return p;
 }

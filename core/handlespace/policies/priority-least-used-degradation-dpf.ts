@@ -17,11 +17,11 @@ function key(s: PolicyStore, slot: number): void {
 export function priorityLeastUsedDegradationDpf(): PolicyModule {
   const p = basePolicy(
     POLICY_PRIORITY_LEAST_USED_DEGRADATION_DPF, "PriorityLeastUsedDegradationDPF", false, 1);
-  p.fields = ["load", "loadDegradation", "loadDpf"];
-  p.carriesDistance = true;
-  p.key = key;
-  p.select = accumulateDegradation;
-  p.dirty = hasDegradation;
-  p.reset = clearDegradation;
+  p.fields_ = ["load", "loadDegradation", "loadDpf"];
+  p.carriesDistance_ = true;
+  p.key_ = key;
+  p.select_ = accumulateDegradation;
+  p.dirty_ = hasDegradation;
+  p.reset_ = clearDegradation;
   return p;
 }

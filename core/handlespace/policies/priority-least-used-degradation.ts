@@ -15,10 +15,10 @@ function key(s: PolicyStore, slot: number): void {
 
 export function priorityLeastUsedDegradation(): PolicyModule {
   const p = basePolicy(POLICY_PRIORITY_LEAST_USED_DEGRADATION, "PriorityLeastUsedDegradation", false, 1);
-  p.fields = ["load", "loadDegradation"];
-  p.key = key;
-  p.select = accumulateDegradation;
-  p.dirty = hasDegradation;
-  p.reset = clearDegradation;
+  p.fields_ = ["load", "loadDegradation"];
+  p.key_ = key;
+  p.select_ = accumulateDegradation;
+  p.dirty_ = hasDegradation;
+  p.reset_ = clearDegradation;
   return p;
 }

@@ -16,8 +16,8 @@ function key(s: PolicyStore, slot: number): void {
 
 export function priorityLeastUsedDpf(): PolicyModule {
   const p = basePolicy(POLICY_PRIORITY_LEAST_USED_DPF, "PriorityLeastUsedDPF", false, 1);
-  p.fields = ["load", "loadDegradation", "loadDpf"];
-  p.carriesDistance = true;
-  p.key = key;
+  p.fields_ = ["load", "loadDegradation", "loadDpf"];
+  p.carriesDistance_ = true;
+  p.key_ = key;
   return p;
 }

@@ -11,7 +11,7 @@ function key(s: PolicyStore, slot: number): void {
 
 export function priorityLeastUsed(): PolicyModule {
   const p = basePolicy(POLICY_PRIORITY_LEAST_USED, "PriorityLeastUsed", false, 1);
-  p.fields = ["load", "loadDegradation"];
-  p.key = key;
+  p.fields_ = ["load", "loadDegradation"];
+  p.key_ = key;
   return p;
 }

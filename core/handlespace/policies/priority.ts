@@ -10,7 +10,7 @@ function key(s: PolicyStore, slot: number): void {
 
 export function priority(): PolicyModule {
   const p = basePolicy(POLICY_PRIORITY, "Priority", false, 1);
-  p.fields = ["priority"];
-  p.key = key;
+  p.fields_ = ["priority"];
+  p.key_ = key;
   return p;
 }

@@ -9,6 +9,6 @@ function weight(s: PolicyStore, slot: number): void {
 
 export function random(): PolicyModule {
   const p = basePolicy(POLICY_RANDOM, "Random", true, 0);
-  p.weight = weight;
+  p.weight_ = weight;
   return p;
 }

@@ -19,10 +19,10 @@ function weight(s: PolicyStore, slot: number): void {
 
 export function randomizedLeastUsedDegradation(): PolicyModule {
   const p = basePolicy(POLICY_RANDOMIZED_LEAST_USED_DEGRADATION, "RandomizedLeastUsedDegradation", true, 1);
-  p.fields = ["load", "loadDegradation"];
-  p.weight = weight;
-  p.select = accumulateDegradation;
-  p.dirty = hasDegradation;
-  p.reset = clearDegradation;
+  p.fields_ = ["load", "loadDegradation"];
+  p.weight_ = weight;
+  p.select_ = accumulateDegradation;
+  p.dirty_ = hasDegradation;
+  p.reset_ = clearDegradation;
   return p;
 }

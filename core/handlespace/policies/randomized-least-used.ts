@@ -10,7 +10,7 @@ function weight(s: PolicyStore, slot: number): void {
 
 export function randomizedLeastUsed(): PolicyModule {
   const p = basePolicy(POLICY_RANDOMIZED_LEAST_USED, "RandomizedLeastUsed", true, 1);
-  p.fields = ["load"];
-  p.weight = weight;
+  p.fields_ = ["load"];
+  p.weight_ = weight;
   return p;
 }

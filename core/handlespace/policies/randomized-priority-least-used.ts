@@ -10,7 +10,7 @@ function weight(s: PolicyStore, slot: number): void {
 
 export function randomizedPriorityLeastUsed(): PolicyModule {
   const p = basePolicy(POLICY_RANDOMIZED_PRIORITY_LEAST_USED, "RandomizedPriorityLeastUsed", true, 1);
-  p.fields = ["load", "loadDegradation"];
-  p.weight = weight;
+  p.fields_ = ["load", "loadDegradation"];
+  p.weight_ = weight;
   return p;
 }

@@ -10,6 +10,6 @@ function key(s: PolicyStore, slot: number): void {
 
 export function roundRobin(): PolicyModule {
   const p = basePolicy(POLICY_ROUND_ROBIN, "RoundRobin", false, 1);
-  p.key = key;
+  p.key_ = key;
   return p;
 }

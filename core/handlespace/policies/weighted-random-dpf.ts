@@ -18,8 +18,8 @@ function weight(s: PolicyStore, slot: number): void {
 
 export function weightedRandomDpf(): PolicyModule {
   const p = basePolicy(POLICY_WEIGHTED_RANDOM_DPF, "WeightedRandomDPF", true, 0);
-  p.fields = ["weight", "weightDpf"];
-  p.carriesDistance = true;
-  p.weight = weight;
+  p.fields_ = ["weight", "weightDpf"];
+  p.carriesDistance_ = true;
+  p.weight_ = weight;
   return p;
 }
