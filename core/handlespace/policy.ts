@@ -86,10 +86,8 @@ export interface PoolView {
 }
 
 export interface PolicyModule {
-  /** POLICY_* wire code (core/wire/constants.ts). */
+  /** POLICY_* wire code (core/wire/constants.ts; its name: core/wire/policy-names.ts). */
   type: number;
-  /** rsplib's name. */
-  name: string;
   /** true: weighted random draw; false: sorting order. */
   randomized_: boolean;
   /** maxIncrement used when a resolution passes 0 (rsplib's table). */
@@ -175,10 +173,9 @@ export function clearDegradation(s: PolicyStore, slot: number): void {
 }
 
 /** A PolicyModule with every hook absent; policies fill in what they use. */
-export function basePolicy(type: number, name: string, randomized: boolean, defaultMaxIncrement: number): PolicyModule {
+export function basePolicy(type: number, randomized: boolean, defaultMaxIncrement: number): PolicyModule {
   return {
     type: type,
-    name: name,
     randomized_: randomized,
     defaultMaxIncrement_: defaultMaxIncrement,
     fields_: [],

@@ -120,11 +120,19 @@ export function beginTlv(writer: Writer, type: number): number {
   return position;
 }
 
+/**
+ * A caller bug: the record cannot be encoded. `what` names the field at
+ * fault by its property name ("poolHandle", "length", "policy.type", ...).
+ */
+export function cannotEncode(what: string): never {
+  throw new Error("wire: cannot encode " + what);
+}
+
 /** Fills the TLV length (header + value, without padding) and pads (RFC 5354 s2). */
 export function endTlv(writer: Writer, position: number): void {
   const length = writer.length - position;
   if (length > MAX_LENGTH) {
-    throw new Error("wire: parameter longer than 65535 bytes");
+    cannotEncode("length"); // over 65535 bytes
   }
   patchU16(writer, position + 2, length);
   writePadding(writer);

@@ -14,7 +14,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function leastUsedDegradationDpf(): PolicyModule {
-  const p = basePolicy(POLICY_LEAST_USED_DEGRADATION_DPF, "LeastUsedDegradationDPF", false, 1);
+  const p = basePolicy(POLICY_LEAST_USED_DEGRADATION_DPF, false, 1);
   p.fields_ = ["load", "loadDegradation", "loadDpf"];
   p.carriesDistance_ = true;
   p.key_ = key;

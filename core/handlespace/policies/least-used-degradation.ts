@@ -20,7 +20,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function leastUsedDegradation(): PolicyModule {
-  const p = basePolicy(POLICY_LEAST_USED_DEGRADATION, "LeastUsedDegradation", false, 1);
+  const p = basePolicy(POLICY_LEAST_USED_DEGRADATION, false, 1);
   p.fields_ = ["load", "loadDegradation"];
   p.key_ = key;
   p.select_ = accumulateDegradation;

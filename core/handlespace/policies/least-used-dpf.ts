@@ -13,7 +13,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function leastUsedDpf(): PolicyModule {
-  const p = basePolicy(POLICY_LEAST_USED_DPF, "LeastUsedDPF", false, 1);
+  const p = basePolicy(POLICY_LEAST_USED_DPF, false, 1);
   p.fields_ = ["load", "loadDpf"];
   p.carriesDistance_ = true;
   p.key_ = key;

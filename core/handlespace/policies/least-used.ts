@@ -8,7 +8,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function leastUsed(): PolicyModule {
-  const p = basePolicy(POLICY_LEAST_USED, "LeastUsed", false, 1);
+  const p = basePolicy(POLICY_LEAST_USED, false, 1);
   p.fields_ = ["load"];
   p.key_ = key;
   return p;

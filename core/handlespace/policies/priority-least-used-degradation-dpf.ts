@@ -16,7 +16,7 @@ function key(s: PolicyStore, slot: number): void {
 
 export function priorityLeastUsedDegradationDpf(): PolicyModule {
   const p = basePolicy(
-    POLICY_PRIORITY_LEAST_USED_DEGRADATION_DPF, "PriorityLeastUsedDegradationDPF", false, 1);
+    POLICY_PRIORITY_LEAST_USED_DEGRADATION_DPF, false, 1);
   p.fields_ = ["load", "loadDegradation", "loadDpf"];
   p.carriesDistance_ = true;
   p.key_ = key;

@@ -14,7 +14,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function priorityLeastUsedDegradation(): PolicyModule {
-  const p = basePolicy(POLICY_PRIORITY_LEAST_USED_DEGRADATION, "PriorityLeastUsedDegradation", false, 1);
+  const p = basePolicy(POLICY_PRIORITY_LEAST_USED_DEGRADATION, false, 1);
   p.fields_ = ["load", "loadDegradation"];
   p.key_ = key;
   p.select_ = accumulateDegradation;

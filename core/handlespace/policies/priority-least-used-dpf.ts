@@ -15,7 +15,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function priorityLeastUsedDpf(): PolicyModule {
-  const p = basePolicy(POLICY_PRIORITY_LEAST_USED_DPF, "PriorityLeastUsedDPF", false, 1);
+  const p = basePolicy(POLICY_PRIORITY_LEAST_USED_DPF, false, 1);
   p.fields_ = ["load", "loadDegradation", "loadDpf"];
   p.carriesDistance_ = true;
   p.key_ = key;

@@ -10,7 +10,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function priorityLeastUsed(): PolicyModule {
-  const p = basePolicy(POLICY_PRIORITY_LEAST_USED, "PriorityLeastUsed", false, 1);
+  const p = basePolicy(POLICY_PRIORITY_LEAST_USED, false, 1);
   p.fields_ = ["load", "loadDegradation"];
   p.key_ = key;
   return p;

@@ -9,7 +9,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function priority(): PolicyModule {
-  const p = basePolicy(POLICY_PRIORITY, "Priority", false, 1);
+  const p = basePolicy(POLICY_PRIORITY, false, 1);
   p.fields_ = ["priority"];
   p.key_ = key;
   return p;

@@ -18,7 +18,7 @@ function weight(s: PolicyStore, slot: number): void {
 }
 
 export function randomizedLeastUsedDegradation(): PolicyModule {
-  const p = basePolicy(POLICY_RANDOMIZED_LEAST_USED_DEGRADATION, "RandomizedLeastUsedDegradation", true, 1);
+  const p = basePolicy(POLICY_RANDOMIZED_LEAST_USED_DEGRADATION, true, 1);
   p.fields_ = ["load", "loadDegradation"];
   p.weight_ = weight;
   p.select_ = accumulateDegradation;

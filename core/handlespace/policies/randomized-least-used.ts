@@ -9,7 +9,7 @@ function weight(s: PolicyStore, slot: number): void {
 }
 
 export function randomizedLeastUsed(): PolicyModule {
-  const p = basePolicy(POLICY_RANDOMIZED_LEAST_USED, "RandomizedLeastUsed", true, 1);
+  const p = basePolicy(POLICY_RANDOMIZED_LEAST_USED, true, 1);
   p.fields_ = ["load"];
   p.weight_ = weight;
   return p;

@@ -16,7 +16,7 @@ function weight(s: PolicyStore, slot: number): void {
 
 export function randomizedPriorityLeastUsedDegradation(): PolicyModule {
   const p = basePolicy(
-    POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION, "RandomizedPriorityLeastUsedDegradation", true, 1);
+    POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION, true, 1);
   p.fields_ = ["load", "loadDegradation"];
   p.weight_ = weight;
   p.select_ = accumulateDegradation;

@@ -9,7 +9,7 @@ function weight(s: PolicyStore, slot: number): void {
 }
 
 export function randomizedPriorityLeastUsed(): PolicyModule {
-  const p = basePolicy(POLICY_RANDOMIZED_PRIORITY_LEAST_USED, "RandomizedPriorityLeastUsed", true, 1);
+  const p = basePolicy(POLICY_RANDOMIZED_PRIORITY_LEAST_USED, true, 1);
   p.fields_ = ["load", "loadDegradation"];
   p.weight_ = weight;
   return p;

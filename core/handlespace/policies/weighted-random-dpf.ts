@@ -17,7 +17,7 @@ function weight(s: PolicyStore, slot: number): void {
 }
 
 export function weightedRandomDpf(): PolicyModule {
-  const p = basePolicy(POLICY_WEIGHTED_RANDOM_DPF, "WeightedRandomDPF", true, 0);
+  const p = basePolicy(POLICY_WEIGHTED_RANDOM_DPF, true, 0);
   p.fields_ = ["weight", "weightDpf"];
   p.carriesDistance_ = true;
   p.weight_ = weight;

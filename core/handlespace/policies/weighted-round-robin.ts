@@ -53,7 +53,7 @@ function reset(s: PolicyStore, slot: number): void {
 }
 
 export function weightedRoundRobin(): PolicyModule {
-  const p = basePolicy(POLICY_WEIGHTED_ROUND_ROBIN, "WeightedRoundRobin", false, 1);
+  const p = basePolicy(POLICY_WEIGHTED_ROUND_ROBIN, false, 1);
   p.fields_ = ["weight"];
   p.key_ = key;
   p.initialize_ = initialize;
