@@ -22,7 +22,7 @@
 // a pinned name that merges it with no other (build/mangle.mjs).
 import * as esbuild from "esbuild";
 import ts from "typescript";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -204,7 +204,12 @@ export async function updateMangleCache(entries = ENTRIES, path = MANGLE_CACHE) 
     uses.set(entry.name, propertyNames(tsInputs(inputs)).counts);
     texts.push((await bundle(entry, true, {})).code);
   }
-  const cache = assignNames(uses, coreProperties(), alphabetOf(texts));
+  // A byte counts in proportion to its share of the bundle's budget.
+  const weights = new Map();
+  try {
+    for (const b of JSON.parse(readFileSync(join(ROOT, "size-budget.json"), "utf8"))) weights.set(b.name, 8192 / b.gzipBytes);
+  } catch { /* no budget file: equal weights */ }
+  const cache = assignNames(uses, coreProperties(), alphabetOf(texts), weights);
   writeFileSync(path, JSON.stringify(cache, null, 2) + "\n");
   return cache;
 }

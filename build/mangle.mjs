@@ -93,19 +93,21 @@ function* shortNames(taken, alphabet) {
 
 /**
  * Pins a short name for every mangled property. `uses` maps each bundle to
- * the mangled properties it contains and how often. The most frequent
- * (summed over the bundles) goes first and gets the shortest name, in
+ * the mangled properties it contains and how often; `weights` (bundle ->
+ * number, default 1) scales a bundle's counts: a byte saved in a small
+ * budget counts more. The most frequent (weighted, summed over the
+ * bundles) goes first and gets the shortest name, in
  * `alphabet` order, that is no property name of `reserved` and not
  * already given to a property it shares a bundle with: properties that
  * never meet in one bundle may share a name (the registrar's internals and
  * the client's, say), which keeps every bundle's names short.
  */
-export function assignNames(uses, reserved, alphabet = DEFAULT_ALPHABET) {
+export function assignNames(uses, reserved, alphabet = DEFAULT_ALPHABET, weights = new Map()) {
   const total = new Map();
   const bundlesOf = new Map();
   for (const [bundle, counts] of uses) {
     for (const [name, n] of counts) {
-      total.set(name, (total.get(name) ?? 0) + n);
+      total.set(name, (total.get(name) ?? 0) + n * (weights.get(bundle) ?? 1));
       if (!bundlesOf.has(name)) bundlesOf.set(name, new Set());
       bundlesOf.get(name).add(bundle);
     }
