@@ -30,9 +30,9 @@ import { ByteArena } from "./arena.js";
 import { finishChecksum, peSum, sumBytes } from "./checksum.js";
 import { DeadlineHeap } from "./heap.js";
 import {
-  F_ASAP, F_ASAP_ADDRESSES, F_ASSOCIATION, F_ASSOCIATION_NEXT, F_ASSOCIATION_PREVIOUS, F_AUX, F_COUNTS,
+  F_ASAP, F_ASSOCIATION, F_ASSOCIATION_NEXT, F_ASSOCIATION_PREVIOUS, F_AUX, F_COUNTS,
   F_DISTANCE, F_FLAGS, F_HOME, F_ID, F_LIFE, F_NEXT, F_OWNER, F_PA, F_PB, F_PC, F_POOL, F_SEQ, F_STATE,
-  F_USER, F_USER_ADDRESSES, FLAG_ASAP, FLAG_ASAP_INLINE, FLAG_HOME, FLAG_USER_INLINE, RECORD_WORDS,
+  F_USER, FLAG_ASAP, FLAG_ASAP_INLINE, FLAG_HOME, FLAG_USER_INLINE, RECORD_WORDS,
 } from "./layout.js";
 import { Pool, type RefArray, type SlotStore } from "./pool.js";
 import type { PolicyModule } from "./policy.js";
@@ -1099,17 +1099,19 @@ export class Handlespace implements SlotStore {
   private storeTransport_(slot: number, asap: boolean, t: Transport): void {
     const rec = this.rec_;
     const b = slot * RECORD_WORDS;
+    // The ASAP words have the user words' layout: head at o, addresses at o + 1.
+    const o = b + (asap ? F_ASAP : F_USER);
+    const shift = asap ? 8 : 0;
     const addresses = t.addresses;
     const n = addresses.length;
-    rec[b + (asap ? F_ASAP : F_USER)] = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
-    const counts = rec[b + F_COUNTS];
-    rec[b + F_COUNTS] = asap ? (counts & 0xff) | (n << 8) : (counts & ~0xff) | n;
+    rec[o] = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
+    rec[b + F_COUNTS] = (rec[b + F_COUNTS] & ~(0xff << shift)) | (n << shift);
     const inlineFlag = asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE;
     let flags = rec[b + F_FLAGS] & ~inlineFlag;
     if (asap) flags |= FLAG_ASAP;
     if (n === 1 && addresses[0].length === 4 && t.type !== PARAM_DCCP_TRANSPORT) {
       const a = addresses[0];
-      rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)] = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+      rec[o + 1] = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
       rec[b + F_FLAGS] = flags | inlineFlag;
       return;
     }
@@ -1117,23 +1119,23 @@ export class Handlespace implements SlotStore {
     let size = t.type === PARAM_DCCP_TRANSPORT ? 4 : 0;
     for (let i = 0; i < n; i++) size += 1 + addresses[i].length;
     const offset = this.arena_.allocate_(size);
-    rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)] = offset;
+    rec[o + 1] = offset;
     const bytes = this.arena_.bytes_;
-    let o = offset;
+    let p = offset;
     if (t.type === PARAM_DCCP_TRANSPORT) {
       const code = t.serviceCode >>> 0;
-      bytes[o] = code >>> 24;
-      bytes[o + 1] = (code >>> 16) & 0xff;
-      bytes[o + 2] = (code >>> 8) & 0xff;
-      bytes[o + 3] = code & 0xff;
-      o += 4;
+      bytes[p] = code >>> 24;
+      bytes[p + 1] = (code >>> 16) & 0xff;
+      bytes[p + 2] = (code >>> 8) & 0xff;
+      bytes[p + 3] = code & 0xff;
+      p += 4;
     }
     for (let i = 0; i < n; i++) {
       const a = addresses[i];
       const length = a.length;
-      bytes[o++] = length;
-      for (let j = 0; j < length; j++) bytes[o + j] = a[j];
-      o += length;
+      bytes[p++] = length;
+      for (let j = 0; j < length; j++) bytes[p + j] = a[j];
+      p += length;
     }
   }
 
@@ -1141,15 +1143,16 @@ export class Handlespace implements SlotStore {
   private freeTransport_(slot: number, asap: boolean): void {
     const rec = this.rec_;
     const b = slot * RECORD_WORDS;
+    const o = b + (asap ? F_ASAP : F_USER);
     const flags = rec[b + F_FLAGS];
     if ((flags & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) === 0) {
-      const offset = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
-      const n = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
+      const offset = rec[o + 1];
+      const n = (rec[b + F_COUNTS] >> (asap ? 8 : 0)) & 0xff;
       const bytes = this.arena_.bytes_;
-      let o = offset;
-      if ((rec[b + (asap ? F_ASAP : F_USER)] & 0xff) === PARAM_DCCP_TRANSPORT) o += 4;
-      for (let i = 0; i < n; i++) o += 1 + bytes[o];
-      this.arena_.free_(offset, o - offset);
+      let p = offset;
+      if ((rec[o] & 0xff) === PARAM_DCCP_TRANSPORT) p += 4;
+      for (let i = 0; i < n; i++) p += 1 + bytes[p];
+      this.arena_.free_(offset, p - offset);
     }
     if (asap) {
       rec[b + F_FLAGS] = flags & ~(FLAG_ASAP | FLAG_ASAP_INLINE);
@@ -1160,30 +1163,30 @@ export class Handlespace implements SlotStore {
   private transportEquals_(slot: number, asap: boolean, t: Transport): boolean {
     const rec = this.rec_;
     const b = slot * RECORD_WORDS;
+    const o = b + (asap ? F_ASAP : F_USER);
     const head = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
-    if (rec[b + (asap ? F_ASAP : F_USER)] !== head) return false;
+    if (rec[o] !== head) return false;
     const addresses = t.addresses;
     const n = addresses.length;
-    const stored = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
-    if (stored !== n) return false;
-    const word = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
+    if (((rec[b + F_COUNTS] >> (asap ? 8 : 0)) & 0xff) !== n) return false;
+    const word = rec[o + 1];
     if ((rec[b + F_FLAGS] & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) !== 0) {
       const a = addresses[0];
       return a.length === 4 && ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) === word;
     }
     const bytes = this.arena_.bytes_;
-    let o = word;
+    let p = word;
     if (t.type === PARAM_DCCP_TRANSPORT) {
-      const code = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
+      const code = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
       if (code !== t.serviceCode >>> 0) return false;
-      o += 4;
+      p += 4;
     }
     for (let i = 0; i < n; i++) {
       const a = addresses[i];
       const length = a.length;
-      if (bytes[o++] !== length) return false;
-      for (let j = 0; j < length; j++) if (bytes[o + j] !== a[j]) return false;
-      o += length;
+      if (bytes[p++] !== length) return false;
+      for (let j = 0; j < length; j++) if (bytes[p + j] !== a[j]) return false;
+      p += length;
     }
     return true;
   }
@@ -1191,15 +1194,16 @@ export class Handlespace implements SlotStore {
   private readTransport_(slot: number, asap: boolean, t: Transport, buffers: AddressBuffers): void {
     const rec = this.rec_;
     const b = slot * RECORD_WORDS;
-    const head = rec[b + (asap ? F_ASAP : F_USER)];
+    const o = b + (asap ? F_ASAP : F_USER);
+    const head = rec[o];
     const type = head & 0xff;
     t.type = type;
     t.transportUse = (head >> 8) & 0xff;
     t.port = head >>> 16;
-    const n = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
+    const n = (rec[b + F_COUNTS] >> (asap ? 8 : 0)) & 0xff;
     const addresses = t.addresses;
     if (addresses.length !== n) addresses.length = n;
-    const word = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
+    const word = rec[o + 1];
     if ((rec[b + F_FLAGS] & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) !== 0) {
       t.serviceCode = 0;
       const view = addressBuffer(buffers, 0, 4);
@@ -1211,19 +1215,19 @@ export class Handlespace implements SlotStore {
       return;
     }
     const bytes = this.arena_.bytes_;
-    let o = word;
+    let p = word;
     if (type === PARAM_DCCP_TRANSPORT) {
-      t.serviceCode = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
-      o += 4;
+      t.serviceCode = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
+      p += 4;
     } else {
       t.serviceCode = 0;
     }
     for (let i = 0; i < n; i++) {
-      const length = bytes[o++];
+      const length = bytes[p++];
       const view = addressBuffer(buffers, i, length);
-      for (let j = 0; j < length; j++) view[j] = bytes[o + j];
+      for (let j = 0; j < length; j++) view[j] = bytes[p + j];
       addresses[i] = view;
-      o += length;
+      p += length;
     }
   }
 
