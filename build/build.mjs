@@ -22,7 +22,7 @@
 // a pinned name that merges it with no other (build/mangle.mjs).
 import * as esbuild from "esbuild";
 import ts from "typescript";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -46,13 +46,16 @@ export const MANGLE_CACHE = join(ROOT, "build", "mangle-cache.json");
 // (build/mangle.mjs) in every bundle; `mangle: false` keeps them. A bundle
 // with `shared` folders must not touch "_" properties of the shared
 // modules' objects (those stay unmangled where they are imported from).
+// `mangleWeight` (default 1) scales how much the entry's properties count
+// when the short names are handed out: 12 for the client, whose 8 KiB
+// budget is the tightest, so its fields get the shortest names first.
 export const ENTRIES = [
   { name: "wire", entry: "core/wire/index.ts", profile: "client" },
   { name: "registrar", entry: "core/registrar/index.ts", profile: "server" },
   // PE + PU + session layer over the shared codec, driver and handlespace.
   { name: "client", entry: "core/client/index.ts", profile: "client",
     shared: ["core/wire/", "core/driver/", "core/handlespace/"],
-    inline: ["core/wire/constants.ts", "core/driver/platform.ts"] },
+    inline: ["core/wire/constants.ts", "core/driver/platform.ts"], mangleWeight: 12 },
   // The whole flashable PE/PU stack in one bundle (client, session, driver,
   // handlespace, wire): proves all of it passes the Espruino gate.
   { name: "client-full", entry: "core/client/index.ts", profile: "client" },
@@ -204,11 +207,7 @@ export async function updateMangleCache(entries = ENTRIES, path = MANGLE_CACHE) 
     uses.set(entry.name, propertyNames(tsInputs(inputs)).counts);
     texts.push((await bundle(entry, true, {})).code);
   }
-  // A byte counts in proportion to its share of the bundle's budget.
-  const weights = new Map();
-  try {
-    for (const b of JSON.parse(readFileSync(join(ROOT, "size-budget.json"), "utf8"))) weights.set(b.name, 8192 / b.gzipBytes);
-  } catch { /* no budget file: equal weights */ }
+  const weights = new Map(entries.map((entry) => [entry.name, entry.mangleWeight ?? 1]));
   const cache = assignNames(uses, coreProperties(), alphabetOf(texts), weights);
   writeFileSync(path, JSON.stringify(cache, null, 2) + "\n");
   return cache;

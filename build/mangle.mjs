@@ -94,8 +94,8 @@ function* shortNames(taken, alphabet) {
 /**
  * Pins a short name for every mangled property. `uses` maps each bundle to
  * the mangled properties it contains and how often; `weights` (bundle ->
- * number, default 1) scales a bundle's counts: a byte saved in a small
- * budget counts more. The most frequent (weighted, summed over the
+ * number, default 1) scales a bundle's counts (a byte saved in a small
+ * budget counts more). The most frequent (weighted, summed over the
  * bundles) goes first and gets the shortest name, in
  * `alphabet` order, that is no property name of `reserved` and not
  * already given to a property it shares a bundle with: properties that
