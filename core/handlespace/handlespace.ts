@@ -1316,31 +1316,15 @@ export class Handlespace implements SlotStore {
   /** Bytewise order (a proper prefix first) of pool `index`'s handle against `length` bytes of `other`. */
   private compareStoredHandle_(index: number, other: Uint8Array, length: number): number {
     const b = index * POOL_WORDS;
-    const bytes = this.poolHandles_.bytes_;
-    const offset = this.poolTable_[b + 2];
-    const own = this.poolTable_[b + 3];
-    const n = own < length ? own : length;
-    for (let i = 0; i < n; i++) {
-      const d = bytes[offset + i] - other[i];
-      if (d !== 0) return d;
-    }
-    return own - length;
+    return compareBytes(this.poolHandles_.bytes_, this.poolTable_[b + 2], this.poolTable_[b + 3], other, 0, length);
   }
 
   /** Bytewise order of two pools' handles. */
   private comparePools_(x: number, y: number): number {
     const table = this.poolTable_;
     const bytes = this.poolHandles_.bytes_;
-    const ox = table[x * POOL_WORDS + 2];
-    const lx = table[x * POOL_WORDS + 3];
-    const oy = table[y * POOL_WORDS + 2];
-    const ly = table[y * POOL_WORDS + 3];
-    const n = lx < ly ? lx : ly;
-    for (let i = 0; i < n; i++) {
-      const d = bytes[ox + i] - bytes[oy + i];
-      if (d !== 0) return d;
-    }
-    return lx - ly;
+    return compareBytes(bytes, table[x * POOL_WORDS + 2], table[x * POOL_WORDS + 3],
+      bytes, table[y * POOL_WORDS + 2], table[y * POOL_WORDS + 3]);
   }
 
   /** Puts the cursor after `identifier` in pool `index`. */
@@ -1387,6 +1371,16 @@ export class Handlespace implements SlotStore {
       i = child;
     }
   }
+}
+
+/** Bytewise order of a[ao, ao + al) and b[bo, bo + bl) (a proper prefix first). */
+function compareBytes(a: Uint8Array, ao: number, al: number, b: Uint8Array, bo: number, bl: number): number {
+  const n = al < bl ? al : bl;
+  for (let i = 0; i < n; i++) {
+    const d = a[ao + i] - b[bo + i];
+    if (d !== 0) return d;
+  }
+  return al - bl;
 }
 
 /** In-place heap sort of keys[0 .. n-1] (ascending). */
