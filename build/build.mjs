@@ -4,9 +4,10 @@
 //   node build/build.mjs --gate    build every entry in memory and refuse what
 //                                  Espruino cannot run (runtimes.md "esbuild as a
 //                                  compile-time gate" and "Three Espruino traps")
-//   node build/build.mjs --mangle-cache
-//                                  re-pin the short names of internal "_"
+//   node build/build.mjs --mangle-cache [--fresh]
+//                                  pin short names for new internal "_"
 //                                  properties in build/mangle-cache.json
+//                                  (--fresh: hand out all names anew)
 //   --entry name=path[:profile]    replace the table by one entry (tests, experiments)
 //
 // Each bundle is a script defining the global RSP (or an ES module, for
@@ -26,7 +27,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
-  alphabetOf, assignNames, checkMangleCache, crossBoundaryProblems, MANGLE_PROPS, propertyNames, readMangleCache, sourceFiles,
+  assignNames, checkMangleCache, crossBoundaryProblems, MANGLE_PROPS, propertyNames, readMangleCache, sourceFiles,
 } from "./mangle.mjs";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -197,18 +198,20 @@ function coreProperties() {
   return propertyNames(sourceFiles(join(ROOT, "core"))).names;
 }
 
-/** Rewrites build/mangle-cache.json for every entry's mangled properties; returns the cache. */
-export async function updateMangleCache(entries = ENTRIES, path = MANGLE_CACHE) {
+/**
+ * Rewrites build/mangle-cache.json for every entry's mangled properties and
+ * returns the cache. Names already pinned stay (unless `fresh`); new
+ * properties get names, properties no bundle uses any more are dropped.
+ */
+export async function updateMangleCache(entries = ENTRIES, path = MANGLE_CACHE, fresh = false) {
   const uses = new Map();
-  const texts = [];
   for (const entry of entries) {
     if (entry.mangle === false) continue;
     const { inputs } = await bundle(entry, false, {});
     uses.set(entry.name, propertyNames(tsInputs(inputs)).counts);
-    texts.push((await bundle(entry, true, {})).code);
   }
   const weights = new Map(entries.map((entry) => [entry.name, entry.mangleWeight ?? 1]));
-  const cache = assignNames(uses, coreProperties(), alphabetOf(texts), weights);
+  const cache = assignNames(uses, coreProperties(), weights, fresh ? {} : readMangleCache(path));
   writeFileSync(path, JSON.stringify(cache, null, 2) + "\n");
   return cache;
 }
@@ -421,19 +424,21 @@ async function main(args) {
   let entries = ENTRIES;
   let gateMode = false;
   let cacheMode = false;
+  let fresh = false;
   const custom = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--gate") gateMode = true;
     else if (args[i] === "--mangle-cache") cacheMode = true;
+    else if (args[i] === "--fresh") fresh = true;
     else if (args[i] === "--entry" && i + 1 < args.length) custom.push(parseEntry(args[++i]));
     else {
-      process.stderr.write("usage: node build/build.mjs [--gate | --mangle-cache] [--entry name=path[:client|server]]...\n");
+      process.stderr.write("usage: node build/build.mjs [--gate | --mangle-cache [--fresh]] [--entry name=path[:client|server]]...\n");
       return 2;
     }
   }
   if (custom.length > 0) entries = custom;
   if (cacheMode) {
-    const cache = await updateMangleCache(entries);
+    const cache = await updateMangleCache(entries, MANGLE_CACHE, fresh);
     process.stdout.write(`build: pinned ${Object.keys(cache).length} mangled properties in ${relative(ROOT, MANGLE_CACHE)}\n`);
     return 0;
   }

@@ -4,7 +4,8 @@
 // any later one built against the others) uses the same name for the same
 // property, as preact's mangle.json does.
 //
-//   node build/build.mjs --mangle-cache    rewrite build/mangle-cache.json
+//   node build/build.mjs --mangle-cache    pin names for new properties
+//   node build/build.mjs --mangle-cache --fresh    hand out all names anew
 //
 // esbuild uses a pinned name as given, without looking for collisions, so
 // the pinned names are chosen (and the gate checks) to be none of the
@@ -64,21 +65,16 @@ export function propertyNames(files) {
   return { names, counts };
 }
 
-const DEFAULT_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
 /**
- * Name characters ordered by how often they occur in `texts` (the minified
- * bundles), most frequent first, as esbuild orders its own short names:
- * names made of common characters compress best.
+ * Name characters, most frequent in our minified bundles first (measured
+ * once, as esbuild orders its own short names: names made of common
+ * characters compress best). Fixed, so pinned names do not move when code
+ * changes.
  */
-export function alphabetOf(texts) {
-  const counts = new Map([...DEFAULT_ALPHABET].map((c, i) => [c, -i / 1000]));
-  for (const text of texts) for (const c of text) if (counts.has(c)) counts.set(c, counts.get(c) + 1);
-  return [...counts.keys()].sort((a, b) => counts.get(b) - counts.get(a)).join("");
-}
+const ALPHABET = "etnrsliouaf0hc1pd2gEm4A5y3RbPTI86S7wO9vCNDkxLUHMFVYGKqBWQjzZJX";
 
 /** Short names in order: one letter, then two characters; none of `taken`. */
-function* shortNames(taken, alphabet) {
+function* shortNames(taken, alphabet = ALPHABET) {
   const first = alphabet.replace(/[0-9]/g, "");
   const rest = alphabet;
   for (const c of first) if (!taken.has(c)) yield c;
@@ -95,14 +91,16 @@ function* shortNames(taken, alphabet) {
  * Pins a short name for every mangled property. `uses` maps each bundle to
  * the mangled properties it contains and how often; `weights` (bundle ->
  * number, default 1) scales a bundle's counts (a byte saved in a small
- * budget counts more). The most frequent (weighted, summed over the
- * bundles) goes first and gets the shortest name, in
- * `alphabet` order, that is no property name of `reserved` and not
- * already given to a property it shares a bundle with: properties that
- * never meet in one bundle may share a name (the registrar's internals and
- * the client's, say), which keeps every bundle's names short.
+ * budget counts more). `pinned` (a previous cache) is kept for every
+ * property it names that is still used and still merges with nothing, so
+ * names do not move when code changes; the other properties, most frequent
+ * (weighted, summed over the bundles) first, get the shortest name that is
+ * no property name of `reserved` and not already given to a property they
+ * share a bundle with: properties that never meet in one bundle may share a
+ * name (the registrar's internals and the client's, say), which keeps every
+ * bundle's names short.
  */
-export function assignNames(uses, reserved, alphabet = DEFAULT_ALPHABET, weights = new Map()) {
+export function assignNames(uses, reserved, weights = new Map(), pinned = {}) {
   const total = new Map();
   const bundlesOf = new Map();
   for (const [bundle, counts] of uses) {
@@ -112,19 +110,28 @@ export function assignNames(uses, reserved, alphabet = DEFAULT_ALPHABET, weights
       bundlesOf.get(name).add(bundle);
     }
   }
-  const order = [...total.keys()].sort((a, b) => total.get(b) - total.get(a) || (a < b ? -1 : a > b ? 1 : 0));
   const taken = new Map(); // bundle -> short names given in it
   const cache = {};
+  const give = (name, short) => {
+    cache[name] = short;
+    for (const b of bundlesOf.get(name)) {
+      if (!taken.has(b)) taken.set(b, new Set());
+      taken.get(b).add(short);
+    }
+  };
+  const free = (name, short) => [...bundlesOf.get(name)].every((b) => !taken.get(b)?.has(short));
+  const order = [...total.keys()].sort((a, b) => total.get(b) - total.get(a) || (a < b ? -1 : a > b ? 1 : 0));
   for (const name of order) {
-    const bundles = [...bundlesOf.get(name)];
-    for (const short of shortNames(reserved, alphabet)) {
-      if (bundles.some((b) => taken.get(b)?.has(short))) continue;
-      cache[name] = short;
-      for (const b of bundles) {
-        if (!taken.has(b)) taken.set(b, new Set());
-        taken.get(b).add(short);
+    const short = Object.prototype.hasOwnProperty.call(pinned, name) ? pinned[name] : null;
+    if (typeof short === "string" && !reserved.has(short) && free(name, short)) give(name, short);
+  }
+  for (const name of order) {
+    if (Object.prototype.hasOwnProperty.call(cache, name)) continue;
+    for (const short of shortNames(reserved, ALPHABET)) {
+      if (free(name, short)) {
+        give(name, short);
+        break;
       }
-      break;
     }
   }
   const sorted = {};
