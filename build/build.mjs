@@ -4,24 +4,35 @@
 //   node build/build.mjs --gate    build every entry in memory and refuse what
 //                                  Espruino cannot run (runtimes.md "esbuild as a
 //                                  compile-time gate" and "Three Espruino traps")
+//   node build/build.mjs --mangle-cache [--fresh]
+//                                  pin short names for new internal "_"
+//                                  properties in build/mangle-cache.json
+//                                  (--fresh: hand out all names anew)
 //   --entry name=path[:profile]    replace the table by one entry (tests, experiments)
 //
-// Each bundle is an IIFE with global name RSP, built for ES2015 with every
-// feature Espruino cannot parse marked unsupported, so esbuild fails instead
-// of emitting it. The gate adds what esbuild cannot see: in the output, named
+// Each bundle is a script defining the global RSP (or an ES module, for
+// entries with shared folders), built for ES2015 with every feature
+// Espruino cannot parse marked unsupported, so esbuild fails instead of
+// emitting it; properties ending in "_" are mangled (build/mangle.mjs).
+// The gate adds what esbuild cannot see: in the output, named
 // class expressions, computed keys, labels, tagged templates, `arguments` in
 // arrows, `extends Error`, the identifier `of`; in the bundled sources (TS
 // AST, core/no-globals/checker.ts) closures over a for-loop `let`, use of a
-// function before its declaration, class fields; and for "client" profile
-// entries the built-ins Espruino lacks.
+// function before its declaration, class fields; for "client" profile
+// entries the built-ins Espruino lacks; and that every mangled property has
+// a pinned name that merges it with no other (build/mangle.mjs).
 import * as esbuild from "esbuild";
 import ts from "typescript";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  assignNames, checkMangleCache, crossBoundaryProblems, MANGLE_PROPS, propertyNames, readMangleCache, sourceFiles,
+} from "./mangle.mjs";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const OUT_DIR = join(ROOT, "build", "out");
+export const MANGLE_CACHE = join(ROOT, "build", "mangle-cache.json");
 
 // One line per shipped bundle. profile "client": runs on Espruino, only ES5
 // built-ins plus typed arrays, DataView and Promise; "server": Node/QuickJS
@@ -31,20 +42,28 @@ export const OUT_DIR = join(ROOT, "build", "out");
 // own entries and budgets). Imports of them stay imports: the bundle is an
 // ES module that measures and gates only its own layer. `inline` names
 // files under those folders that are bundled anyway: constant tables, which
-// esbuild then inlines. `mangle`: rename internal properties (names ending
-// in "_", STYLE.md) to short ones; only for bundles whose "_" fields stay
-// inside them.
+// esbuild then inlines. Internal properties (names ending in "_", STYLE.md)
+// are renamed to the short names pinned in build/mangle-cache.json
+// (build/mangle.mjs) in every bundle; `mangle: false` keeps them. A bundle
+// with `shared` folders must not touch "_" properties of the shared
+// modules' objects (those stay unmangled where they are imported from).
+// `mangleWeight` (default 1) scales how much the entry's properties count
+// when the short names are handed out: 12 for the client, whose 8 KiB
+// budget is the tightest, so its fields get the shortest names first.
 export const ENTRIES = [
   { name: "wire", entry: "core/wire/index.ts", profile: "client" },
   { name: "registrar", entry: "core/registrar/index.ts", profile: "server" },
   // PE + PU + session layer over the shared codec, driver and handlespace.
   { name: "client", entry: "core/client/index.ts", profile: "client",
     shared: ["core/wire/", "core/driver/", "core/handlespace/"],
-    inline: ["core/wire/constants.ts", "core/driver/platform.ts"], mangle: true },
+    inline: ["core/wire/constants.ts", "core/driver/platform.ts"], mangleWeight: 12 },
+  // The whole flashable PE/PU stack in one bundle (client, session, driver,
+  // handlespace, wire): proves all of it passes the Espruino gate.
+  { name: "client-full", entry: "core/client/index.ts", profile: "client" },
   // Embedded platforms, each one IIFE with the driver and the whole client
   // stack (wire, handlespace, client, session) inside: what a board loads.
-  { name: "quickjs-platform", entry: "platform/quickjs/index.ts", profile: "client", mangle: true },
-  { name: "espruino-shim", entry: "platform/espruino-shim/index.ts", profile: "client", mangle: true },
+  { name: "quickjs-platform", entry: "platform/quickjs/index.ts", profile: "client" },
+  { name: "espruino-shim", entry: "platform/espruino-shim/index.ts", profile: "client" },
 ];
 
 // runtimes.md: esbuild cannot lower these, so marking them unsupported makes
@@ -103,17 +122,26 @@ function sharedPlugin(shared, inline) {
   };
 }
 
-/** esbuild options shared by the artifact build and the gate. */
-function options(entry, minify) {
-  const shared = Array.isArray(entry.shared) && entry.shared.length > 0;
+/** True for entries that import shared folders (an ES module, not a script). */
+function isModule(entry) {
+  return Array.isArray(entry.shared) && entry.shared.length > 0;
+}
+
+/**
+ * esbuild options shared by the artifact build and the gate. Every entry is
+ * built as an ES module; script entries are then wrapped by scriptFrom().
+ */
+export function esbuildOptions(entry, minify, mangleCache = readMangleCache(MANGLE_CACHE)) {
+  const shared = isModule(entry);
+  const mangle = entry.mangle !== false;
   return {
     absWorkingDir: ROOT,
     entryPoints: [entry.entry],
     bundle: true,
-    format: shared ? "esm" : "iife",
-    globalName: shared ? undefined : "RSP",
+    format: "esm",
     plugins: shared ? [sharedPlugin(entry.shared, entry.inline ?? [])] : [],
-    mangleProps: entry.mangle === true ? /[^_]_$/ : undefined,
+    mangleProps: mangle ? MANGLE_PROPS : undefined,
+    mangleCache: mangle ? { ...mangleCache } : undefined,
     platform: "neutral",
     target: "es2015",
     supported: { ...ESPRUINO_SUPPORTED },
@@ -125,14 +153,86 @@ function options(entry, minify) {
   };
 }
 
-/** Bundles one entry; returns {code, inputs, warnings}; throws esbuild's failure (with .errors). */
-export async function bundle(entry, minify) {
-  const result = await esbuild.build(options(entry, minify));
+/**
+ * The script form of an ES module bundle: `var RSP=(()=>{...; return {name: value, ...}})();`.
+ * esbuild's own iife format exports through a getter per name plus its
+ * __export/__toCommonJS helpers; a plain object literal is smaller and,
+ * since core exports only functions and constants, means the same.
+ * Returns null when the module does not end in one export clause.
+ */
+export function scriptFrom(code, minify = true) {
+  const m = /\bexport\s*\{([^}]*)\};?\s*$/.exec(code);
+  if (m === null) return null;
+  const fields = m[1].split(",").map((item) => item.trim()).filter((item) => item !== "").map((item) => {
+    const parts = item.split(/\s+as\s+/);
+    return parts.length === 2 ? `${parts[1]}:${parts[0]}` : `${parts[0]}:${parts[0]}`;
+  });
+  // Unminified: the body starts on its own line, so module comments stay at line starts.
+  return `"use strict";var RSP=(()=>{${minify ? "" : "\n"}${code.slice(0, m.index)}return{${fields.join(",")}}})();\n`;
+}
+
+/**
+ * Bundles one entry; returns {code, inputs, warnings, unpinned}; throws
+ * esbuild's failure (with .errors). `unpinned`: mangled properties that
+ * build/mangle-cache.json (or `mangleCache`) does not pin.
+ */
+export async function bundle(entry, minify, mangleCache = readMangleCache(MANGLE_CACHE)) {
+  const result = await esbuild.build(esbuildOptions(entry, minify, mangleCache));
+  let code = result.outputFiles[0].text;
+  if (!isModule(entry)) {
+    const script = scriptFrom(code, minify);
+    if (script === null) throw new Error(`${entry.name}: the ES module bundle does not end in an export clause`);
+    code = script;
+  }
   return {
-    code: result.outputFiles[0].text,
+    code: code,
     inputs: Object.keys(result.metafile.inputs),
     warnings: result.warnings,
+    unpinned: Object.keys(result.mangleCache ?? {}).filter((name) => !Object.prototype.hasOwnProperty.call(mangleCache, name)),
   };
+}
+
+/** The TypeScript sources of a bundle (its metafile inputs), as absolute paths. */
+function tsInputs(inputs) {
+  return inputs.filter((input) => /\.[cm]?tsx?$/.test(input) && !input.includes("node_modules")).map((input) => join(ROOT, input));
+}
+
+/** Property names core spells out: pinned short names must be none of them. */
+function coreProperties() {
+  return propertyNames(sourceFiles(join(ROOT, "core"))).names;
+}
+
+/**
+ * Rewrites build/mangle-cache.json for every entry's mangled properties and
+ * returns the cache. Names already pinned stay (unless `fresh`); new
+ * properties get names, properties no bundle uses any more are dropped.
+ */
+export async function updateMangleCache(entries = ENTRIES, path = MANGLE_CACHE, fresh = false) {
+  const uses = new Map();
+  for (const entry of entries) {
+    if (entry.mangle === false) continue;
+    const { inputs } = await bundle(entry, false, {});
+    uses.set(entry.name, propertyNames(tsInputs(inputs)).counts);
+  }
+  const weights = new Map(entries.map((entry) => [entry.name, entry.mangleWeight ?? 1]));
+  const cache = assignNames(uses, coreProperties(), weights, fresh ? {} : readMangleCache(path));
+  writeFileSync(path, JSON.stringify(cache, null, 2) + "\n");
+  return cache;
+}
+
+/** Whether a file (absolute path) is in one of the entry's shared folders and not inlined. */
+function sharedTest(entry) {
+  return (file) => {
+    const path = relative(ROOT, file).split("\\").join("/");
+    return !(entry.inline ?? []).includes(path) && entry.shared.some((prefix) => path.startsWith(prefix));
+  };
+}
+
+function coreCompilerOptions() {
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, "core", "tsconfig.json"), {}, {
+    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n")); },
+  });
+  return { ...parsed.options, noEmit: true };
 }
 
 function formatMessage(m, rule) {
@@ -153,8 +253,11 @@ export async function buildAll(entries = ENTRIES, outDir = OUT_DIR) {
   mkdirSync(outDir, { recursive: true });
   const written = [];
   for (const entry of entries) {
-    const { code, warnings } = await bundle(entry, true);
+    const { code, warnings, unpinned } = await bundle(entry, true);
     for (const w of warnings) process.stderr.write(`build: ${entry.name}: warning: ${formatMessage(w, "esbuild")}\n`);
+    if (unpinned.length > 0) {
+      process.stderr.write(`build: ${entry.name}: warning: no pinned name for ${unpinned.join(", ")} (run \`node build/build.mjs --mangle-cache\`)\n`);
+    }
     const file = join(outDir, `${entry.name}.min.js`);
     writeFileSync(file, code);
     written.push(file);
@@ -274,6 +377,8 @@ async function loadChecker() {
 export async function gate(entries = ENTRIES) {
   const problems = [];
   const sources = new Set();
+  const cache = readMangleCache(MANGLE_CACHE);
+  const mangledByEntry = [];
   for (const entry of entries) {
     let plain;
     try {
@@ -288,7 +393,17 @@ export async function gate(entries = ENTRIES) {
     }
     for (const p of scanBundle(plain.code, entry.profile)) problems.push(`${entry.name}: ${p}`);
     // runtimes.md: grep the minified bundle for `=class X` too (what actually ships).
-    const minified = (await bundle(entry, true)).code;
+    const shipped = await bundle(entry, true, cache);
+    const minified = shipped.code;
+    if (entry.mangle !== false) {
+      const files = tsInputs(plain.inputs);
+      mangledByEntry.push([entry.name, new Set(propertyNames(files).counts.keys())]);
+      if (isModule(entry)) {
+        for (const p of crossBoundaryProblems(files, sharedTest(entry), coreCompilerOptions())) {
+          problems.push(`${entry.name}: ${relative(ROOT, p.slice(0, p.indexOf(":")))}${p.slice(p.indexOf(":"))}`);
+        }
+      }
+    }
     for (const m of minified.matchAll(/=class (?!extends\b)[A-Za-z_$][\w$]*/g)) {
       problems.push(`${entry.name}: minified bundle offset ${m.index}: '${m[0]}' named class expression [named-class-expression]`);
     }
@@ -296,6 +411,9 @@ export async function gate(entries = ENTRIES) {
     for (const p of scanBundle(minified, "server").filter((x) => x.endsWith("[reserved-identifier]"))) {
       problems.push(`${entry.name}: minified ${p}`);
     }
+  }
+  if (mangledByEntry.length > 0) {
+    problems.push(...checkMangleCache(cache, mangledByEntry, coreProperties()));
   }
   if (sources.size > 0) {
     const { checkEspruinoTraps, formatViolation } = await loadChecker();
@@ -309,16 +427,25 @@ export async function gate(entries = ENTRIES) {
 async function main(args) {
   let entries = ENTRIES;
   let gateMode = false;
+  let cacheMode = false;
+  let fresh = false;
   const custom = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--gate") gateMode = true;
+    else if (args[i] === "--mangle-cache") cacheMode = true;
+    else if (args[i] === "--fresh") fresh = true;
     else if (args[i] === "--entry" && i + 1 < args.length) custom.push(parseEntry(args[++i]));
     else {
-      process.stderr.write("usage: node build/build.mjs [--gate] [--entry name=path[:client|server]]...\n");
+      process.stderr.write("usage: node build/build.mjs [--gate | --mangle-cache [--fresh]] [--entry name=path[:client|server]]...\n");
       return 2;
     }
   }
   if (custom.length > 0) entries = custom;
+  if (cacheMode) {
+    const cache = await updateMangleCache(entries, MANGLE_CACHE, fresh);
+    process.stdout.write(`build: pinned ${Object.keys(cache).length} mangled properties in ${relative(ROOT, MANGLE_CACHE)}\n`);
+    return 0;
+  }
   if (gateMode) {
     const problems = await gate(entries);
     for (const p of problems) process.stdout.write(`${p}\n`);

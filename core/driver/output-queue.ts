@@ -21,49 +21,49 @@ import type { MachineAction, MachineTransmit } from "./machine.js";
 
 export interface QueuedTransmit extends MachineTransmit {
   /** Owned storage; `bytes` is a view of its first bytes. */
-  buffer: Uint8Array;
+  buffer_: Uint8Array;
 }
 
 export interface QueuedAction extends MachineAction {
-  buffer: Uint8Array;
+  buffer_: Uint8Array;
 }
 
 export interface TransmitQueue {
-  records: QueuedTransmit[];
-  head: number;
-  count: number;
-  capacity: number;
+  records_: QueuedTransmit[];
+  head_: number;
+  count_: number;
+  capacity_: number;
 }
 
 export interface ActionQueue {
-  records: QueuedAction[];
-  head: number;
-  count: number;
-  capacity: number;
+  records_: QueuedAction[];
+  head_: number;
+  count_: number;
+  capacity_: number;
 }
 
-// TypeError, not RangeError: Espruino has no RangeError (runtimes.md).
+// Plain Error: Espruino has no RangeError (runtimes.md).
 export function createTransmitQueue(capacity: number): TransmitQueue {
-  if (!(capacity >= 1)) throw new TypeError("capacity");
-  return { records: [], head: 0, count: 0, capacity: capacity };
+  if (!(capacity >= 1)) throw new Error("queue capacity must be >= 1");
+  return { records_: [], head_: 0, count_: 0, capacity_: capacity };
 }
 
 export function createActionQueue(capacity: number): ActionQueue {
-  if (!(capacity >= 1)) throw new TypeError("capacity");
-  return { records: [], head: 0, count: 0, capacity: capacity };
+  if (!(capacity >= 1)) throw new Error("queue capacity must be >= 1");
+  return { records_: [], head_: 0, count_: 0, capacity_: capacity };
 }
 
 // Copy into the record's buffer; reuse the current view when the length
 // matches so steady traffic of one size allocates nothing.
 function copyInto(record: QueuedTransmit | QueuedAction, bytes: Uint8Array): void {
   const length = bytes.length;
-  let buffer = record.buffer;
+  let buffer = record.buffer_;
   if (buffer.length < length) {
     let size = buffer.length * 2;
     if (size < length) size = length;
     if (size < 64) size = 64;
     buffer = new Uint8Array(size);
-    record.buffer = buffer;
+    record.buffer_ = buffer;
   }
   buffer.set(bytes, 0);
   const view = record.bytes;
@@ -80,28 +80,28 @@ export function pushTransmit(
   ppid: number,
   bytes: Uint8Array
 ): boolean {
-  if (queue.count >= queue.capacity) return false;
-  const index = (queue.head + queue.count) % queue.capacity;
-  let record = queue.records[index];
+  if (queue.count_ >= queue.capacity_) return false;
+  const index = (queue.head_ + queue.count_) % queue.capacity_;
+  let record = queue.records_[index];
   if (record === undefined) {
     const empty = new Uint8Array(0);
-    record = { association: 0, stream: 0, ppid: 0, bytes: empty, buffer: empty };
-    queue.records[index] = record;
+    record = { association: 0, stream: 0, ppid: 0, bytes: empty, buffer_: empty };
+    queue.records_[index] = record;
   }
   record.association = association;
   record.stream = stream;
   record.ppid = ppid;
   copyInto(record, bytes);
-  queue.count++;
+  queue.count_++;
   return true;
 }
 
 /** Next transmit or null. Records of a dropped association are skipped. */
 export function pollTransmitQueue(queue: TransmitQueue): MachineTransmit | null {
-  while (queue.count > 0) {
-    const record = queue.records[queue.head];
-    queue.head = (queue.head + 1) % queue.capacity;
-    queue.count--;
+  while (queue.count_ > 0) {
+    const record = queue.records_[queue.head_];
+    queue.head_ = (queue.head_ + 1) % queue.capacity_;
+    queue.count_--;
     if (record.association !== 0) return record;
   }
   return null;
@@ -109,28 +109,28 @@ export function pollTransmitQueue(queue: TransmitQueue): MachineTransmit | null 
 
 /** Forget queued transmits of an association (it went down). */
 export function dropTransmits(queue: TransmitQueue, association: number): void {
-  for (let i = 0; i < queue.count; i++) {
-    const record = queue.records[(queue.head + i) % queue.capacity];
+  for (let i = 0; i < queue.count_; i++) {
+    const record = queue.records_[(queue.head_ + i) % queue.capacity_];
     if (record.association === association) record.association = 0;
   }
 }
 
 export function transmitQueueLength(queue: TransmitQueue): number {
-  return queue.count;
+  return queue.count_;
 }
 
 function nextAction(queue: ActionQueue, kind: number): QueuedAction | null {
-  if (queue.count >= queue.capacity) return null;
-  const index = (queue.head + queue.count) % queue.capacity;
-  let record = queue.records[index];
+  if (queue.count_ >= queue.capacity_) return null;
+  const index = (queue.head_ + queue.count_) % queue.capacity_;
+  let record = queue.records_[index];
   if (record === undefined) {
     const base = createAction() as QueuedAction;
-    base.buffer = base.bytes;
+    base.buffer_ = base.bytes;
     record = base;
-    queue.records[index] = record;
+    queue.records_[index] = record;
   }
   record.kind = kind;
-  queue.count++;
+  queue.count_++;
   return record;
 }
 
@@ -237,15 +237,15 @@ export function queueSendDatagram(
 }
 
 export function pollActionQueue(queue: ActionQueue): MachineAction | null {
-  while (queue.count > 0) {
-    const record = queue.records[queue.head];
-    queue.head = (queue.head + 1) % queue.capacity;
-    queue.count--;
+  while (queue.count_ > 0) {
+    const record = queue.records_[queue.head_];
+    queue.head_ = (queue.head_ + 1) % queue.capacity_;
+    queue.count_--;
     if (record.kind !== ACTION_NONE) return record;
   }
   return null;
 }
 
 export function actionQueueLength(queue: ActionQueue): number {
-  return queue.count;
+  return queue.count_;
 }

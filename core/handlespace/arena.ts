@@ -10,19 +10,19 @@ const CLASSES = 9; // 8, 16, ..., 2048
 export const ARENA_MAX_BLOCK = 2048;
 
 export class ByteArena {
-  bytes: Uint8Array;
-  used: number;
-  freeHeads: Int32Array;
+  bytes_: Uint8Array;
+  used_: number;
+  freeHeads_: Int32Array;
 
   constructor(initialBytes: number) {
-    this.bytes = new Uint8Array(initialBytes < 64 ? 64 : initialBytes);
-    this.used = 0;
-    this.freeHeads = new Int32Array(CLASSES);
-    this.freeHeads.fill(-1);
+    this.bytes_ = new Uint8Array(initialBytes < 64 ? 64 : initialBytes);
+    this.used_ = 0;
+    this.freeHeads_ = new Int32Array(CLASSES);
+    this.freeHeads_.fill(-1);
   }
 
   /** Size class index for a block of `size` bytes (size <= ARENA_MAX_BLOCK). */
-  classOf(size: number): number {
+  classOf_(size: number): number {
     let c = 0;
     let block = 1 << MIN_SHIFT;
     while (block < size) {
@@ -33,34 +33,34 @@ export class ByteArena {
   }
 
   /** Allocates a block of at least `size` bytes (1 ... ARENA_MAX_BLOCK); returns its offset. */
-  allocate(size: number): number {
-    const c = this.classOf(size);
-    const head = this.freeHeads[c];
+  allocate_(size: number): number {
+    const c = this.classOf_(size);
+    const head = this.freeHeads_[c];
     if (head >= 0) {
-      this.freeHeads[c] = readInt32(this.bytes, head);
+      this.freeHeads_[c] = readInt32(this.bytes_, head);
       return head;
     }
     const block = 1 << (c + MIN_SHIFT);
-    if (this.used + block > this.bytes.length) this.grow(this.used + block);
-    const offset = this.used;
-    this.used += block;
+    if (this.used_ + block > this.bytes_.length) this.grow_(this.used_ + block);
+    const offset = this.used_;
+    this.used_ += block;
     return offset;
   }
 
   /** Returns the block at `offset`, allocated with `size`, to its free list. */
-  free(offset: number, size: number): void {
-    const c = this.classOf(size);
-    writeInt32(this.bytes, offset, this.freeHeads[c]);
-    this.freeHeads[c] = offset;
+  free_(offset: number, size: number): void {
+    const c = this.classOf_(size);
+    writeInt32(this.bytes_, offset, this.freeHeads_[c]);
+    this.freeHeads_[c] = offset;
   }
 
-  private grow(needed: number): void {
-    let length = this.bytes.length;
+  private grow_(needed: number): void {
+    let length = this.bytes_.length;
     // Double while small, then grow by a quarter: bounded slack for big tables.
     while (length < needed) length = length < 1048576 ? length * 2 : length + (length >> 2);
     const next = new Uint8Array(length);
-    next.set(this.bytes);
-    this.bytes = next;
+    next.set(this.bytes_);
+    this.bytes_ = next;
   }
 }
 

@@ -30,9 +30,9 @@ import { ByteArena } from "./arena.js";
 import { finishChecksum, peSum, sumBytes } from "./checksum.js";
 import { DeadlineHeap } from "./heap.js";
 import {
-  F_ASAP, F_ASAP_ADDRESSES, F_ASSOCIATION, F_ASSOCIATION_NEXT, F_ASSOCIATION_PREVIOUS, F_AUX, F_COUNTS,
+  F_ASAP, F_ASSOCIATION, F_ASSOCIATION_NEXT, F_ASSOCIATION_PREVIOUS, F_AUX, F_COUNTS,
   F_DISTANCE, F_FLAGS, F_HOME, F_ID, F_LIFE, F_NEXT, F_OWNER, F_PA, F_PB, F_PC, F_POOL, F_SEQ, F_STATE,
-  F_USER, F_USER_ADDRESSES, FLAG_ASAP, FLAG_ASAP_INLINE, FLAG_HOME, FLAG_USER_INLINE, RECORD_WORDS,
+  F_USER, FLAG_ASAP, FLAG_ASAP_INLINE, FLAG_HOME, FLAG_USER_INLINE, RECORD_WORDS,
 } from "./layout.js";
 import { Pool, type RefArray, type SlotStore } from "./pool.js";
 import type { PolicyModule } from "./policy.js";
@@ -110,22 +110,22 @@ export function newRegistrationMeta(): RegistrationMeta {
  */
 export interface TableCursor {
   /** Handle of the pool the cursor is in (first handleLength bytes). */
-  handle: Uint8Array;
+  handle_: Uint8Array;
   /** -1: before the first pool. */
-  handleLength: number;
+  handleLength_: number;
   /** Last identifier visited in that pool; -1: none; 2^32: the pool is done. */
-  identifier: number;
+  identifier_: number;
   done: boolean;
 }
 
 export function newTableCursor(): TableCursor {
-  return { handle: new Uint8Array(255), handleLength: -1, identifier: -1, done: false };
+  return { handle_: new Uint8Array(255), handleLength_: -1, identifier_: -1, done: false };
 }
 
 /** Rewinds a cursor to the start of the handlespace. */
 export function resetTableCursor(cursor: TableCursor): void {
-  cursor.handleLength = -1;
-  cursor.identifier = -1;
+  cursor.handleLength_ = -1;
+  cursor.identifier_ = -1;
   cursor.done = false;
 }
 
@@ -146,16 +146,16 @@ const POOL_WORDS = 4;
 
 export class Handlespace implements SlotStore {
   // ---- configuration
-  maxPoolHandleLength: number;
-  maxPools: number;
-  maxPoolElements: number;
-  maxPoolElementsPerPool: number;
-  maxPoolElementsPerAssociation: number;
-  maxAddresses: number;
-  maxBadPeReports: number;
-  random: RandomSource;
-  policies: PolicyModule[];
-  sequenceLimit: number;
+  maxPoolHandleLength_: number;
+  maxPools_: number;
+  maxPoolElements_: number;
+  maxPoolElementsPerPool_: number;
+  maxPoolElementsPerAssociation_: number;
+  maxAddresses_: number;
+  maxBadPeReports_: number;
+  random_: RandomSource;
+  policies_: PolicyModule[];
+  sequenceLimit_: number;
 
   // ---- results of the last register()
   /** Ref of the PE the last successful register() created or updated, else -1. */
@@ -166,107 +166,107 @@ export class Handlespace implements SlotStore {
   lastChanged: boolean;
 
   // ---- PE records (layout.ts)
-  capacity: number;
-  used: number;
-  freeSlot: number;
+  capacity_: number;
+  used_: number;
+  freeSlot_: number;
   count: number;
   /** The records, signed view. */
-  rec: Int32Array;
+  rec_: Int32Array;
   /** The same records, unsigned view. */
   u: Uint32Array;
   /** The same records, float64 view (the key, layout.ts F_KEY). */
   f: Float64Array;
-  arena: ByteArena;
-  deadlines: DeadlineHeap;
-  peBuckets: Int32Array;
+  arena_: ByteArena;
+  deadlines_: DeadlineHeap;
+  peBuckets_: Int32Array;
 
   // ---- pools
-  pools: (Pool | null)[];
-  freePools: number[];
+  pools_: (Pool | null)[];
+  freePools_: number[];
   poolCount: number;
-  poolBuckets: Int32Array;
+  poolBuckets_: Int32Array;
   /** Pool lookup table, POOL_WORDS per pool index. */
-  poolTable: Int32Array;
-  poolHandles: ByteArena;
-  poolGeneration: number;
+  poolTable_: Int32Array;
+  poolHandles_: ByteArena;
+  poolGeneration_: number;
 
   // ---- associations and owners
-  associations: U32Table;
-  associationHead: number[];
-  associationCount: number[];
-  freeAssociations: number[];
-  owners: U32Table;
-  ownerCount: number[];
-  ownerSum: number[];
-  freeOwners: number[];
+  associations_: U32Table;
+  associationHead_: number[];
+  associationCount_: number[];
+  freeAssociations_: number[];
+  owners_: U32Table;
+  ownerCount_: number[];
+  ownerSum_: number[];
+  freeOwners_: number[];
   /** Last owner looked up and its entry (most PEs share a few owners). */
-  cachedOwner: number;
-  cachedOwnerEntry: number;
+  cachedOwner_: number;
+  cachedOwnerEntry_: number;
 
   /** Exact sum of all PE sums (checksum.ts). */
-  totalSum: number;
+  totalSum_: number;
 
   // ---- paging scratch
-  sortedPools: Int32Array;
-  sortedPoolCount: number;
-  sortedGeneration: number;
-  pageKeys: Float64Array;
+  sortedPools_: Int32Array;
+  sortedPoolCount_: number;
+  sortedGeneration_: number;
+  pageKeys_: Float64Array;
 
   constructor(config: HandlespaceConfig) {
-    this.maxPoolHandleLength = clamp(config.maxPoolHandleLength, 1, 255);
-    this.maxPools = clamp(config.maxPools, 1, 1073741824);
-    this.maxPoolElements = clamp(config.maxPoolElements, 1, 1073741824);
-    this.maxPoolElementsPerPool = clamp(config.maxPoolElementsPerPool, 1, PAGE_INDEX_SCALE);
-    this.maxPoolElementsPerAssociation = clamp(config.maxPoolElementsPerAssociation, 1, 1073741824);
-    this.maxAddresses = clamp(config.maxAddresses, 1, 64);
-    this.maxBadPeReports = clamp(config.maxBadPeReports, 1, 65535);
-    this.random = config.random;
-    this.policies = config.policies !== null ? config.policies : allPolicies();
-    this.sequenceLimit = clamp(config.sequenceLimit, 16, 0xffffffff);
+    this.maxPoolHandleLength_ = clamp(config.maxPoolHandleLength, 1, 255);
+    this.maxPools_ = clamp(config.maxPools, 1, 1073741824);
+    this.maxPoolElements_ = clamp(config.maxPoolElements, 1, 1073741824);
+    this.maxPoolElementsPerPool_ = clamp(config.maxPoolElementsPerPool, 1, PAGE_INDEX_SCALE);
+    this.maxPoolElementsPerAssociation_ = clamp(config.maxPoolElementsPerAssociation, 1, 1073741824);
+    this.maxAddresses_ = clamp(config.maxAddresses, 1, 64);
+    this.maxBadPeReports_ = clamp(config.maxBadPeReports, 1, 65535);
+    this.random_ = config.random;
+    this.policies_ = config.policies !== null ? config.policies : allPolicies();
+    this.sequenceLimit_ = clamp(config.sequenceLimit, 16, 0xffffffff);
 
     this.lastRef = -1;
     this.lastCreated = false;
     this.lastChanged = false;
 
     const capacity = clamp(config.initialCapacity, 8, 1073741824);
-    this.capacity = capacity;
-    this.used = 0;
-    this.freeSlot = -1;
+    this.capacity_ = capacity;
+    this.used_ = 0;
+    this.freeSlot_ = -1;
     this.count = 0;
-    this.rec = new Int32Array(capacity * RECORD_WORDS);
-    this.u = new Uint32Array(this.rec.buffer);
-    this.f = new Float64Array(this.rec.buffer);
-    this.arena = new ByteArena(256);
-    this.deadlines = new DeadlineHeap(capacity);
-    this.peBuckets = new Int32Array(powerOfTwoAtLeast(capacity));
-    this.peBuckets.fill(-1);
+    this.rec_ = new Int32Array(capacity * RECORD_WORDS);
+    this.u = new Uint32Array(this.rec_.buffer);
+    this.f = new Float64Array(this.rec_.buffer);
+    this.arena_ = new ByteArena(256);
+    this.deadlines_ = new DeadlineHeap(capacity);
+    this.peBuckets_ = new Int32Array(powerOfTwoAtLeast(capacity));
+    this.peBuckets_.fill(-1);
 
-    this.pools = [];
-    this.freePools = [];
+    this.pools_ = [];
+    this.freePools_ = [];
     this.poolCount = 0;
-    this.poolBuckets = new Int32Array(16);
-    this.poolBuckets.fill(-1);
-    this.poolTable = new Int32Array(16 * POOL_WORDS);
-    this.poolHandles = new ByteArena(256);
-    this.poolGeneration = 0;
+    this.poolBuckets_ = new Int32Array(16);
+    this.poolBuckets_.fill(-1);
+    this.poolTable_ = new Int32Array(16 * POOL_WORDS);
+    this.poolHandles_ = new ByteArena(256);
+    this.poolGeneration_ = 0;
 
-    this.associations = new U32Table(16);
-    this.associationHead = [];
-    this.associationCount = [];
-    this.freeAssociations = [];
-    this.owners = new U32Table(8);
-    this.ownerCount = [];
-    this.ownerSum = [];
-    this.freeOwners = [];
-    this.cachedOwner = 0;
-    this.cachedOwnerEntry = -1;
+    this.associations_ = new U32Table(16);
+    this.associationHead_ = [];
+    this.associationCount_ = [];
+    this.freeAssociations_ = [];
+    this.owners_ = new U32Table(8);
+    this.ownerCount_ = [];
+    this.ownerSum_ = [];
+    this.freeOwners_ = [];
+    this.cachedOwner_ = 0;
+    this.cachedOwnerEntry_ = -1;
 
-    this.totalSum = 0;
+    this.totalSum_ = 0;
 
-    this.sortedPools = new Int32Array(0);
-    this.sortedPoolCount = 0;
-    this.sortedGeneration = -1;
-    this.pageKeys = new Float64Array(0);
+    this.sortedPools_ = new Int32Array(0);
+    this.sortedPoolCount_ = 0;
+    this.sortedGeneration_ = -1;
+    this.pageKeys_ = new Float64Array(0);
   }
 
   // ===========================================================================
@@ -290,47 +290,47 @@ export class Handlespace implements SlotStore {
     this.lastCreated = false;
     this.lastChanged = false;
     const handleLength = poolHandle.length;
-    if (handleLength === 0 || handleLength > this.maxPoolHandleLength) return CAUSE_INVALID_VALUES;
+    if (handleLength === 0 || handleLength > this.maxPoolHandleLength_) return CAUSE_INVALID_VALUES;
     const id = pe.identifier >>> 0;
     if (id === 0) return CAUSE_INVALID_VALUES; // rsplib reserves identifier 0
     const userTransport = pe.userTransport;
-    if (!this.validTransport(userTransport)) return CAUSE_INVALID_VALUES;
+    if (!this.validTransport_(userTransport)) return CAUSE_INVALID_VALUES;
     const asapTransport = pe.asapTransport;
-    if (asapTransport !== null && !this.validTransport(asapTransport)) return CAUSE_INVALID_VALUES;
+    if (asapTransport !== null && !this.validTransport_(asapTransport)) return CAUSE_INVALID_VALUES;
     const policy = pe.policy;
     const control = userTransport.transportUse === TRANSPORT_USE_DATA_PLUS_CONTROL;
 
     const hash = hashBytes(poolHandle, 0, handleLength);
-    const poolIndex = this.findPoolIndex(poolHandle, hash);
+    const poolIndex = this.findPoolIndex_(poolHandle, hash);
     let pool: Pool | null = null;
     let module: PolicyModule | null = null;
     if (poolIndex >= 0) {
-      pool = this.pools[poolIndex] as Pool;
+      pool = this.pools_[poolIndex] as Pool;
       // RFC 5352 s3.1.1: the pool's first PE fixed these (rsplib checks in this order).
-      if (userTransport.type !== pool.protocol) return CAUSE_INCONSISTENT_TRANSPORT;
-      if (control !== pool.control) return CAUSE_INCONSISTENT_DATA_CONTROL;
-      if ((policy.type >>> 0) !== pool.policy.type) return CAUSE_INCONSISTENT_POLICY;
-      const slot = this.findSlot(poolIndex, id);
-      if (slot >= 0) return this.update(pool, slot, pe, meta);
-      if (pool.count >= this.maxPoolElementsPerPool) return CAUSE_LACK_OF_RESOURCES;
-      module = pool.policy;
+      if (userTransport.type !== pool.protocol_) return CAUSE_INCONSISTENT_TRANSPORT;
+      if (control !== pool.control_) return CAUSE_INCONSISTENT_DATA_CONTROL;
+      if ((policy.type >>> 0) !== pool.policy_.type) return CAUSE_INCONSISTENT_POLICY;
+      const slot = this.findSlot_(poolIndex, id);
+      if (slot >= 0) return this.update_(pool, slot, pe, meta);
+      if (pool.count_ >= this.maxPoolElementsPerPool_) return CAUSE_LACK_OF_RESOURCES;
+      module = pool.policy_;
     } else {
       module = this.policyByType(policy.type >>> 0);
       if (module === null) return CAUSE_INVALID_VALUES;
-      if (this.poolCount >= this.maxPools) return CAUSE_LACK_OF_RESOURCES;
+      if (this.poolCount >= this.maxPools_) return CAUSE_LACK_OF_RESOURCES;
     }
-    if (this.count >= this.maxPoolElements) return CAUSE_LACK_OF_RESOURCES;
+    if (this.count >= this.maxPoolElements_) return CAUSE_LACK_OF_RESOURCES;
     const association = meta.association >>> 0;
-    if (association !== 0 && this.associationSize(association) >= this.maxPoolElementsPerAssociation) {
+    if (association !== 0 && this.associationSize(association) >= this.maxPoolElementsPerAssociation_) {
       return CAUSE_LACK_OF_RESOURCES;
     }
 
-    if (pool === null) pool = this.createPool(poolHandle, hash, module, userTransport.type, control);
-    const slot = this.allocateSlot();
-    const rec = this.rec;
+    if (pool === null) pool = this.createPool_(poolHandle, hash, module, userTransport.type, control);
+    const slot = this.allocateSlot_();
+    const rec = this.rec_;
     const b = slot * RECORD_WORDS;
     rec[b + F_ID] = id;
-    rec[b + F_POOL] = pool.index;
+    rec[b + F_POOL] = pool.index_;
     rec[b + F_FLAGS] = ((meta.home ? FLAG_HOME : 0) | ((meta.timerCode & 0xff) << 8));
     rec[b + F_STATE] = 0;
     rec[b + F_AUX] = 0;
@@ -338,32 +338,32 @@ export class Handlespace implements SlotStore {
     rec[b + F_HOME] = pe.homeRegistrarIdentifier >>> 0;
     rec[b + F_LIFE] = pe.registrationLife | 0;
     rec[b + F_COUNTS] = 0;
-    this.storePolicy(module, b, policy);
-    this.storeTransport(slot, false, userTransport);
-    if (asapTransport !== null) this.storeTransport(slot, true, asapTransport);
+    this.storePolicy_(module, b, policy);
+    this.storeTransport_(slot, false, userTransport);
+    if (asapTransport !== null) this.storeTransport_(slot, true, asapTransport);
 
     // Index, association, owner, checksum, timer.
-    const bucket = this.peHash(pool.index, id) & (this.peBuckets.length - 1);
-    rec[b + F_NEXT] = this.peBuckets[bucket];
-    this.peBuckets[bucket] = slot;
+    const bucket = this.peHash_(pool.index_, id) & (this.peBuckets_.length - 1);
+    rec[b + F_NEXT] = this.peBuckets_[bucket];
+    this.peBuckets_[bucket] = slot;
     rec[b + F_ASSOCIATION] = 0;
-    this.linkAssociation(slot, association);
-    const sum = peSum(pool.handleSum, id);
+    this.linkAssociation_(slot, association);
+    const sum = peSum(pool.handleSum_, id);
     const owner = meta.owner >>> 0;
     rec[b + F_OWNER] = owner;
-    this.addOwner(owner, sum, 1);
-    this.totalSum += sum;
-    if (meta.deadline >= 0) this.deadlines.set(slot, meta.deadline);
+    this.addOwner_(owner, sum, 1);
+    this.totalSum_ += sum;
+    if (meta.deadline >= 0) this.deadlines_.set_(slot, meta.deadline);
     this.count++;
-    if (this.count > this.peBuckets.length) this.rehashElements(this.peBuckets.length * 2);
+    if (this.count > this.peBuckets_.length) this.rehashElements_(this.peBuckets_.length * 2);
 
     // Selection structure.
-    if (!module.randomized) {
-      if (pool.seq >= this.sequenceLimit) pool.resequence(this);
-      this.u[b + F_SEQ] = pool.seq++;
+    if (!module.randomized_) {
+      if (pool.seq_ >= this.sequenceLimit_) pool.resequence_(this);
+      this.u[b + F_SEQ] = pool.seq_++;
     }
-    if (module.initialize !== null) module.initialize(this, pool, slot);
-    pool.attach(this, slot);
+    if (module.initialize_ !== null) module.initialize_(this, pool, slot);
+    pool.attach_(this, slot);
 
     this.lastRef = slot;
     this.lastCreated = true;
@@ -371,51 +371,51 @@ export class Handlespace implements SlotStore {
     return 0;
   }
 
-  private update(pool: Pool, slot: number, pe: PoolElement, meta: RegistrationMeta): number {
-    const rec = this.rec;
+  private update_(pool: Pool, slot: number, pe: PoolElement, meta: RegistrationMeta): number {
+    const rec = this.rec_;
     const u = this.u;
     const b = slot * RECORD_WORDS;
     const association = meta.association >>> 0;
     const previousAssociation = u[b + F_ASSOCIATION];
     if (association !== previousAssociation && association !== 0
-      && this.associationSize(association) >= this.maxPoolElementsPerAssociation) {
+      && this.associationSize(association) >= this.maxPoolElementsPerAssociation_) {
       return CAUSE_LACK_OF_RESOURCES;
     }
-    const module = pool.policy;
+    const module = pool.policy_;
     const distance = meta.distance >>> 0;
     // Only DPF policies use (and carry) the distance: elsewhere it is kept quietly.
-    if (!module.carriesDistance) u[b + F_DISTANCE] = distance;
-    const policyChanged = !this.policyEquals(module, b, pe.policy, distance);
+    if (!module.carriesDistance_) u[b + F_DISTANCE] = distance;
+    const policyChanged = !this.policyEquals_(module, b, pe.policy, distance);
     // rsplib poolElementNodeUpdate: new values, or degradation to reset, re-sort the PE.
-    const reposition = policyChanged || (module.dirty !== null && module.dirty(this, slot));
+    const reposition = policyChanged || (module.dirty_ !== null && module.dirty_(this, slot));
     if (reposition) {
-      if (pool.tree === null) pool.detach(this, slot);
+      if (pool.tree_ === null) pool.detach_(this, slot);
       if (policyChanged) {
-        this.storePolicy(module, b, pe.policy);
+        this.storePolicy_(module, b, pe.policy);
         u[b + F_DISTANCE] = distance;
       }
-      if (module.reset !== null) module.reset(this, slot);
-      if (pool.tree !== null) pool.reweigh(this, slot);
-      else pool.attach(this, slot);
+      if (module.reset_ !== null) module.reset_(this, slot);
+      if (pool.tree_ !== null) pool.reweigh_(this, slot);
+      else pool.attach_(this, slot);
     }
 
     let changed = policyChanged;
     const userTransport = pe.userTransport;
-    if (!this.transportEquals(slot, false, userTransport)) {
-      this.freeTransport(slot, false);
-      this.storeTransport(slot, false, userTransport);
+    if (!this.transportEquals_(slot, false, userTransport)) {
+      this.freeTransport_(slot, false);
+      this.storeTransport_(slot, false, userTransport);
       changed = true;
     }
     const asapTransport = pe.asapTransport;
     const hadAsap = (rec[b + F_FLAGS] & FLAG_ASAP) !== 0;
     if (asapTransport === null) {
       if (hadAsap) {
-        this.freeTransport(slot, true);
+        this.freeTransport_(slot, true);
         changed = true;
       }
-    } else if (!hadAsap || !this.transportEquals(slot, true, asapTransport)) {
-      if (hadAsap) this.freeTransport(slot, true);
-      this.storeTransport(slot, true, asapTransport);
+    } else if (!hadAsap || !this.transportEquals_(slot, true, asapTransport)) {
+      if (hadAsap) this.freeTransport_(slot, true);
+      this.storeTransport_(slot, true, asapTransport);
       changed = true;
     }
     const home = pe.homeRegistrarIdentifier >>> 0;
@@ -430,13 +430,13 @@ export class Handlespace implements SlotStore {
     const flags = rec[b + F_FLAGS] & (FLAG_ASAP | FLAG_USER_INLINE | FLAG_ASAP_INLINE);
     rec[b + F_FLAGS] = flags | (meta.home ? FLAG_HOME : 0) | ((meta.timerCode & 0xff) << 8);
     if (association !== previousAssociation) {
-      this.unlinkAssociation(slot);
-      this.linkAssociation(slot, association);
+      this.unlinkAssociation_(slot);
+      this.linkAssociation_(slot, association);
     }
     const owner = meta.owner >>> 0;
-    if (owner !== u[b + F_OWNER]) this.moveOwner(slot, owner);
-    if (meta.deadline >= 0) this.deadlines.set(slot, meta.deadline);
-    else this.deadlines.remove(slot);
+    if (owner !== u[b + F_OWNER]) this.moveOwner_(slot, owner);
+    if (meta.deadline >= 0) this.deadlines_.set_(slot, meta.deadline);
+    else this.deadlines_.remove_(slot);
 
     this.lastRef = slot;
     this.lastCreated = false;
@@ -454,16 +454,16 @@ export class Handlespace implements SlotStore {
 
   /** Removes the PE `ref` (must be valid). */
   remove(ref: number): void {
-    const rec = this.rec;
+    const rec = this.rec_;
     const b = ref * RECORD_WORDS;
-    const pool = this.pools[rec[b + F_POOL]] as Pool;
-    pool.detach(this, ref);
+    const pool = this.pools_[rec[b + F_POOL]] as Pool;
+    pool.detach_(this, ref);
     // Hash chain.
     const id = this.u[b + F_ID];
-    const bucket = this.peHash(pool.index, id) & (this.peBuckets.length - 1);
-    let i = this.peBuckets[bucket];
+    const bucket = this.peHash_(pool.index_, id) & (this.peBuckets_.length - 1);
+    let i = this.peBuckets_[bucket];
     if (i === ref) {
-      this.peBuckets[bucket] = rec[b + F_NEXT];
+      this.peBuckets_[bucket] = rec[b + F_NEXT];
     } else {
       while (i >= 0) {
         const n = rec[i * RECORD_WORDS + F_NEXT];
@@ -474,21 +474,21 @@ export class Handlespace implements SlotStore {
         i = n;
       }
     }
-    this.unlinkAssociation(ref);
-    const sum = peSum(pool.handleSum, id);
-    this.addOwner(this.u[b + F_OWNER], -sum, -1);
-    this.totalSum -= sum;
-    this.deadlines.remove(ref);
-    this.freeTransport(ref, false);
-    if ((rec[b + F_FLAGS] & FLAG_ASAP) !== 0) this.freeTransport(ref, true);
+    this.unlinkAssociation_(ref);
+    const sum = peSum(pool.handleSum_, id);
+    this.addOwner_(this.u[b + F_OWNER], -sum, -1);
+    this.totalSum_ -= sum;
+    this.deadlines_.remove_(ref);
+    this.freeTransport_(ref, false);
+    if ((rec[b + F_FLAGS] & FLAG_ASAP) !== 0) this.freeTransport_(ref, true);
     rec[b + F_FLAGS] = 0;
     rec[b + F_POOL] = -1;
-    rec[b + F_NEXT] = this.freeSlot;
-    this.freeSlot = ref;
+    rec[b + F_NEXT] = this.freeSlot_;
+    this.freeSlot_ = ref;
     this.count--;
-    if (pool.count === 0) this.deletePool(pool);
-    if (this.peBuckets.length > 64 && this.count * 8 < this.peBuckets.length) {
-      this.rehashElements(this.peBuckets.length >> 1);
+    if (pool.count_ === 0) this.deletePool_(pool);
+    if (this.peBuckets_.length > 64 && this.count * 8 < this.peBuckets_.length) {
+      this.rehashElements_(this.peBuckets_.length >> 1);
     }
   }
 
@@ -498,12 +498,12 @@ export class Handlespace implements SlotStore {
   /** The ref of PE `identifier` in the pool, or -1. */
   lookup(poolHandle: Uint8Array, identifier: number): number {
     const poolIndex = this.lookupPool(poolHandle);
-    return poolIndex < 0 ? -1 : this.findSlot(poolIndex, identifier >>> 0);
+    return poolIndex < 0 ? -1 : this.findSlot_(poolIndex, identifier >>> 0);
   }
 
   /** The pool's ref, or -1 (pools exist while they have PEs). */
   lookupPool(poolHandle: Uint8Array): number {
-    return this.findPoolIndex(poolHandle, hashBytes(poolHandle, 0, poolHandle.length));
+    return this.findPoolIndex_(poolHandle, hashBytes(poolHandle, 0, poolHandle.length));
   }
 
   /**
@@ -520,8 +520,8 @@ export class Handlespace implements SlotStore {
 
   /** resolve() by pool ref. */
   resolvePool(poolRef: number, k: number, out: RefArray, maxIncrement: number): number {
-    const pool = this.pools[poolRef] as Pool;
-    return pool.select(this, this.random, k, out, maxIncrement, this.sequenceLimit);
+    const pool = this.pools_[poolRef] as Pool;
+    return pool.select_(this, this.random_, k, out, maxIncrement, this.sequenceLimit_);
   }
 
   /**
@@ -535,8 +535,8 @@ export class Handlespace implements SlotStore {
     if (slot < 0) return UNREACHABLE_UNKNOWN;
     const b = slot * RECORD_WORDS + F_FLAGS;
     const n = (this.u[b] >>> 16) + 1;
-    if (n < this.maxBadPeReports) {
-      this.rec[b] = (this.rec[b] & 0xffff) | (n << 16);
+    if (n < this.maxBadPeReports_) {
+      this.rec_[b] = (this.rec_[b] & 0xffff) | (n << 16);
       return UNREACHABLE_COUNTED;
     }
     if (visit !== null) visit(target, slot);
@@ -550,14 +550,14 @@ export class Handlespace implements SlotStore {
   /** Sets the PE's timer: absolute deadline (ms; < 0 clears it) and the caller's code. */
   setTimer(ref: number, deadline: number, timerCode: number): void {
     const b = ref * RECORD_WORDS + F_FLAGS;
-    this.rec[b] = (this.rec[b] & ~0xff00) | ((timerCode & 0xff) << 8);
-    if (deadline >= 0) this.deadlines.set(ref, deadline);
-    else this.deadlines.remove(ref);
+    this.rec_[b] = (this.rec_[b] & ~0xff00) | ((timerCode & 0xff) << 8);
+    if (deadline >= 0) this.deadlines_.set_(ref, deadline);
+    else this.deadlines_.remove_(ref);
   }
 
   /** The earliest PE deadline, or -1 when no PE has one. */
   nextDeadline(): number {
-    return this.deadlines.size > 0 ? this.deadlines.topKey() : -1;
+    return this.deadlines_.size_ > 0 ? this.deadlines_.topKey_() : -1;
   }
 
   /**
@@ -565,16 +565,16 @@ export class Handlespace implements SlotStore {
    * The caller must then set, clear or remove that PE's timer.
    */
   nextDue(now: number): number {
-    const heap = this.deadlines;
-    return heap.size > 0 && heap.topKey() <= now ? heap.top() : -1;
+    const heap = this.deadlines_;
+    return heap.size_ > 0 && heap.topKey_() <= now ? heap.top_() : -1;
   }
 
   /** Removes every PE whose deadline is <= now (visit runs before each removal); returns how many. */
   expire<T>(now: number, visit: ((target: T, ref: number) => void) | null, target: T): number {
-    const heap = this.deadlines;
+    const heap = this.deadlines_;
     let n = 0;
-    while (heap.size > 0 && heap.topKey() <= now) {
-      const top = heap.top();
+    while (heap.size_ > 0 && heap.topKey_() <= now) {
+      const top = heap.top_();
       if (visit !== null) visit(target, top);
       this.remove(top);
       n++;
@@ -591,9 +591,9 @@ export class Handlespace implements SlotStore {
     if (association === 0) return 0;
     let n = 0;
     for (;;) {
-      const entry = this.associations.get(association);
+      const entry = this.associations_.get_(association);
       if (entry < 0) return n;
-      const slot = this.associationHead[entry];
+      const slot = this.associationHead_[entry];
       if (visit !== null) visit(target, slot);
       this.remove(slot);
       n++;
@@ -602,8 +602,8 @@ export class Handlespace implements SlotStore {
 
   /** PEs registered through the association. */
   associationSize(association: number): number {
-    const entry = this.associations.get(association >>> 0);
-    return entry < 0 ? 0 : this.associationCount[entry];
+    const entry = this.associations_.get_(association >>> 0);
+    return entry < 0 ? 0 : this.associationCount_[entry];
   }
 
   /**
@@ -613,10 +613,10 @@ export class Handlespace implements SlotStore {
   forEachOwned<T>(owner: number, visit: (target: T, ref: number) => void, target: T): number {
     owner = owner >>> 0;
     let n = 0;
-    const used = this.used;
+    const used = this.used_;
     for (let slot = 0; slot < used; slot++) {
       const b = slot * RECORD_WORDS;
-      if (this.rec[b + F_POOL] >= 0 && this.u[b + F_OWNER] === owner) {
+      if (this.rec_[b + F_POOL] >= 0 && this.u[b + F_OWNER] === owner) {
         visit(target, slot);
         n++;
       }
@@ -628,10 +628,10 @@ export class Handlespace implements SlotStore {
   removeOwned<T>(owner: number, visit: ((target: T, ref: number) => void) | null, target: T): number {
     owner = owner >>> 0;
     let n = 0;
-    const used = this.used;
+    const used = this.used_;
     for (let slot = 0; slot < used; slot++) {
       const b = slot * RECORD_WORDS;
-      if (this.rec[b + F_POOL] >= 0 && this.u[b + F_OWNER] === owner) {
+      if (this.rec_[b + F_POOL] >= 0 && this.u[b + F_OWNER] === owner) {
         if (visit !== null) visit(target, slot);
         this.remove(slot);
         n++;
@@ -642,17 +642,17 @@ export class Handlespace implements SlotStore {
 
   /** PEs the registrar owns. */
   ownedCount(owner: number): number {
-    const entry = this.owners.get(owner >>> 0);
-    return entry < 0 ? 0 : this.ownerCount[entry];
+    const entry = this.owners_.get_(owner >>> 0);
+    return entry < 0 ? 0 : this.ownerCount_[entry];
   }
 
   /** Changes the PE's owner (ENRP takeover) and home flag, moving its checksum. */
   setOwner(ref: number, owner: number, home: boolean): void {
     owner = owner >>> 0;
     const b = ref * RECORD_WORDS;
-    if (owner !== this.u[b + F_OWNER]) this.moveOwner(ref, owner);
-    const flags = this.rec[b + F_FLAGS];
-    this.rec[b + F_FLAGS] = home ? flags | FLAG_HOME : flags & ~FLAG_HOME;
+    if (owner !== this.u[b + F_OWNER]) this.moveOwner_(ref, owner);
+    const flags = this.rec_[b + F_FLAGS];
+    this.rec_[b + F_FLAGS] = home ? flags | FLAG_HOME : flags & ~FLAG_HOME;
   }
 
   // ===========================================================================
@@ -660,19 +660,19 @@ export class Handlespace implements SlotStore {
 
   /** The 16-bit PE checksum over all PEs. */
   checksum(): number {
-    return finishChecksum(this.totalSum);
+    return finishChecksum(this.totalSum_);
   }
 
   /** The 16-bit PE checksum over the PEs the registrar owns (ENRP_PRESENCE). */
   ownerChecksum(owner: number): number {
-    const entry = this.owners.get(owner >>> 0);
-    return finishChecksum(entry < 0 ? 0 : this.ownerSum[entry]);
+    const entry = this.owners_.get_(owner >>> 0);
+    return finishChecksum(entry < 0 ? 0 : this.ownerSum_[entry]);
   }
 
   /** The PE's own folded (uncomplemented) checksum sum. */
   elementSum(ref: number): number {
     const b = ref * RECORD_WORDS;
-    return peSum((this.pools[this.rec[b + F_POOL]] as Pool).handleSum, this.u[b + F_ID]);
+    return peSum((this.pools_[this.rec_[b + F_POOL]] as Pool).handleSum_, this.u[b + F_ID]);
   }
 
   // ===========================================================================
@@ -689,51 +689,51 @@ export class Handlespace implements SlotStore {
   nextPage<T>(cursor: TableCursor, owner: number, maxElements: number,
     visit: (target: T, ref: number) => boolean, target: T): number {
     if (cursor.done) return 0;
-    this.sortPools();
-    const sorted = this.sortedPools;
-    const n = this.sortedPoolCount;
+    this.sortPools_();
+    const sorted = this.sortedPools_;
+    const n = this.sortedPoolCount_;
     const u = this.u;
     let i = 0;
-    if (cursor.handleLength >= 0) {
+    if (cursor.handleLength_ >= 0) {
       // First pool whose handle is >= the cursor's.
       let a = 0;
       let b = n;
       while (a < b) {
         const mid = (a + b) >> 1;
-        if (this.compareStoredHandle(sorted[mid], cursor.handle, cursor.handleLength) < 0) a = mid + 1;
+        if (this.compareStoredHandle_(sorted[mid], cursor.handle_, cursor.handleLength_) < 0) a = mid + 1;
         else b = mid;
       }
       i = a;
     }
     let taken = 0;
     for (; i < n; i++) {
-      const pool = this.pools[sorted[i]] as Pool;
-      const same = cursor.handleLength >= 0
-        && this.compareStoredHandle(pool.index, cursor.handle, cursor.handleLength) === 0;
-      const after = same ? cursor.identifier : -1;
+      const pool = this.pools_[sorted[i]] as Pool;
+      const same = cursor.handleLength_ >= 0
+        && this.compareStoredHandle_(pool.index_, cursor.handle_, cursor.handleLength_) === 0;
+      const after = same ? cursor.identifier_ : -1;
       // Members with identifier > after, sorted by identifier.
-      let keys = this.pageKeys;
-      if (keys.length < pool.count) keys = this.pageKeys = new Float64Array(powerOfTwoAtLeast(pool.count));
+      let keys = this.pageKeys_;
+      if (keys.length < pool.count_) keys = this.pageKeys_ = new Float64Array(powerOfTwoAtLeast(pool.count_));
       let m = 0;
-      const order = pool.order;
-      for (let j = pool.lo; j < pool.hi; j++) {
+      const order = pool.order_;
+      for (let j = pool.lo_; j < pool.hi_; j++) {
         const b = order[j] * RECORD_WORDS;
         const id = u[b + F_ID];
-        if (id > after && (owner < 0 || u[b + F_OWNER] === owner)) keys[m++] = id * PAGE_INDEX_SCALE + (j - pool.lo);
+        if (id > after && (owner < 0 || u[b + F_OWNER] === owner)) keys[m++] = id * PAGE_INDEX_SCALE + (j - pool.lo_);
       }
       sortNumbers(keys, m);
       let last = after;
       for (let j = 0; j < m; j++) {
         const index = keys[j] % PAGE_INDEX_SCALE;
-        const slot = order[pool.lo + index];
+        const slot = order[pool.lo_ + index];
         if ((maxElements > 0 && taken >= maxElements) || !visit(target, slot)) {
-          this.setCursor(cursor, pool.index, last);
+          this.setCursor_(cursor, pool.index_, last);
           return taken;
         }
         taken++;
         last = u[slot * RECORD_WORDS + F_ID];
       }
-      this.setCursor(cursor, pool.index, IDENTIFIER_DONE);
+      this.setCursor_(cursor, pool.index_, IDENTIFIER_DONE);
     }
     cursor.done = true;
     return taken;
@@ -741,13 +741,13 @@ export class Handlespace implements SlotStore {
 
   /** Visits the pool's PEs in selection order (sorting order; randomized: storage order). */
   forEachInPool<T>(poolRef: number, visit: (target: T, ref: number) => void, target: T): void {
-    const pool = this.pools[poolRef] as Pool;
-    for (let i = pool.lo; i < pool.hi; i++) visit(target, pool.order[i]);
+    const pool = this.pools_[poolRef] as Pool;
+    for (let i = pool.lo_; i < pool.hi_; i++) visit(target, pool.order_[i]);
   }
 
   /** Visits every pool ref (in storage order). */
   forEachPool<T>(visit: (target: T, poolRef: number) => void, target: T): void {
-    const pools = this.pools;
+    const pools = this.pools_;
     for (let i = 0; i < pools.length; i++) if (pools[i] !== null) visit(target, i);
   }
 
@@ -760,12 +760,12 @@ export class Handlespace implements SlotStore {
     const element = record.element;
     element.identifier = this.u[b + F_ID];
     element.homeRegistrarIdentifier = this.u[b + F_HOME];
-    element.registrationLife = this.rec[b + F_LIFE];
-    this.readTransport(ref, false, element.userTransport, record.userBuffers);
+    element.registrationLife = this.rec_[b + F_LIFE];
+    this.readTransport_(ref, false, element.userTransport, record.userBuffers_);
     this.readPolicy(ref, element.policy);
-    if ((this.rec[b + F_FLAGS] & FLAG_ASAP) !== 0) {
-      this.readTransport(ref, true, record.asap, record.asapBuffers);
-      element.asapTransport = record.asap;
+    if ((this.rec_[b + F_FLAGS] & FLAG_ASAP) !== 0) {
+      this.readTransport_(ref, true, record.asap_, record.asapBuffers_);
+      element.asapTransport = record.asap_;
     } else {
       element.asapTransport = null;
     }
@@ -774,7 +774,7 @@ export class Handlespace implements SlotStore {
   /** Fills a Policy record with the PE's policy as registered (plus distance for DPF types). */
   readPolicy(ref: number, policy: Policy): void {
     const b = ref * RECORD_WORDS;
-    const module = (this.pools[this.rec[b + F_POOL]] as Pool).policy;
+    const module = (this.pools_[this.rec_[b + F_POOL]] as Pool).policy_;
     policy.type = module.type;
     policy.weight = 0;
     policy.priority = 0;
@@ -782,8 +782,8 @@ export class Handlespace implements SlotStore {
     policy.loadDegradation = 0;
     policy.loadDpf = 0;
     policy.weightDpf = 0;
-    policy.distance = module.carriesDistance ? this.u[b + F_DISTANCE] : 0;
-    const fields = module.fields;
+    policy.distance = module.carriesDistance_ ? this.u[b + F_DISTANCE] : 0;
+    const fields = module.fields_;
     if (fields.length > 0) policy[fields[0]] = this.u[b + F_PA];
     if (fields.length > 1) policy[fields[1]] = this.u[b + F_PB];
     if (fields.length > 2) policy[fields[2]] = this.u[b + F_PC];
@@ -791,13 +791,13 @@ export class Handlespace implements SlotStore {
 
   /** The PE's user transport into a Transport record (addresses into `buffers`). */
   readUserTransport(ref: number, transport: Transport, buffers: AddressBuffers): void {
-    this.readTransport(ref, false, transport, buffers);
+    this.readTransport_(ref, false, transport, buffers);
   }
 
   /** The PE's ASAP transport into a Transport record; false (record untouched) when it has none. */
   readAsapTransport(ref: number, transport: Transport, buffers: AddressBuffers): boolean {
-    if ((this.rec[ref * RECORD_WORDS + F_FLAGS] & FLAG_ASAP) === 0) return false;
-    this.readTransport(ref, true, transport, buffers);
+    if ((this.rec_[ref * RECORD_WORDS + F_FLAGS] & FLAG_ASAP) === 0) return false;
+    this.readTransport_(ref, true, transport, buffers);
     return true;
   }
 
@@ -807,12 +807,12 @@ export class Handlespace implements SlotStore {
 
   /** The PE's pool ref. */
   getPool(ref: number): number {
-    return this.rec[ref * RECORD_WORDS + F_POOL];
+    return this.rec_[ref * RECORD_WORDS + F_POOL];
   }
 
   /** The PE's pool handle (see poolHandle). */
   getPoolHandle(ref: number): Uint8Array {
-    return this.poolHandle(this.rec[ref * RECORD_WORDS + F_POOL]);
+    return this.poolHandle(this.rec_[ref * RECORD_WORDS + F_POOL]);
   }
 
   getHomeRegistrar(ref: number): number {
@@ -824,7 +824,7 @@ export class Handlespace implements SlotStore {
   }
 
   isHome(ref: number): boolean {
-    return (this.rec[ref * RECORD_WORDS + F_FLAGS] & FLAG_HOME) !== 0;
+    return (this.rec_[ref * RECORD_WORDS + F_FLAGS] & FLAG_HOME) !== 0;
   }
 
   getAssociation(ref: number): number {
@@ -832,7 +832,7 @@ export class Handlespace implements SlotStore {
   }
 
   getRegistrationLife(ref: number): number {
-    return this.rec[ref * RECORD_WORDS + F_LIFE];
+    return this.rec_[ref * RECORD_WORDS + F_LIFE];
   }
 
   getDistance(ref: number): number {
@@ -841,11 +841,11 @@ export class Handlespace implements SlotStore {
 
   /** The PE's deadline, or -1. */
   getDeadline(ref: number): number {
-    return this.deadlines.deadline(ref);
+    return this.deadlines_.deadline_(ref);
   }
 
   getTimerCode(ref: number): number {
-    return (this.rec[ref * RECORD_WORDS + F_FLAGS] >> 8) & 0xff;
+    return (this.rec_[ref * RECORD_WORDS + F_FLAGS] >> 8) & 0xff;
   }
 
   getUnreachableReports(ref: number): number {
@@ -859,7 +859,7 @@ export class Handlespace implements SlotStore {
 
   /** True when ref names a live PE. */
   isValid(ref: number): boolean {
-    return ref >= 0 && ref < this.used && this.rec[ref * RECORD_WORDS + F_POOL] >= 0;
+    return ref >= 0 && ref < this.used_ && this.rec_[ref * RECORD_WORDS + F_POOL] >= 0;
   }
 
   // ---- pools
@@ -869,39 +869,39 @@ export class Handlespace implements SlotStore {
    * pool (do not modify it). Allocates once per pool, never again.
    */
   poolHandle(poolRef: number): Uint8Array {
-    const pool = this.pools[poolRef] as Pool;
-    let copy = pool.handleCopy;
+    const pool = this.pools_[poolRef] as Pool;
+    let copy = pool.handleCopy_;
     if (copy === null) {
       const b = poolRef * POOL_WORDS;
-      const offset = this.poolTable[b + 2];
-      copy = new Uint8Array(this.poolTable[b + 3]);
-      for (let i = 0; i < copy.length; i++) copy[i] = this.poolHandles.bytes[offset + i];
-      pool.handleCopy = copy;
+      const offset = this.poolTable_[b + 2];
+      copy = new Uint8Array(this.poolTable_[b + 3]);
+      for (let i = 0; i < copy.length; i++) copy[i] = this.poolHandles_.bytes_[offset + i];
+      pool.handleCopy_ = copy;
     }
     return copy;
   }
 
   poolPolicyType(poolRef: number): number {
-    return (this.pools[poolRef] as Pool).policy.type;
+    return (this.pools_[poolRef] as Pool).policy_.type;
   }
 
   /** The transport parameter type the pool's first PE fixed. */
   poolProtocol(poolRef: number): number {
-    return (this.pools[poolRef] as Pool).protocol;
+    return (this.pools_[poolRef] as Pool).protocol_;
   }
 
   /** The data/control flag the pool's first PE fixed. */
   poolControl(poolRef: number): boolean {
-    return (this.pools[poolRef] as Pool).control;
+    return (this.pools_[poolRef] as Pool).control_;
   }
 
   poolSize(poolRef: number): number {
-    return (this.pools[poolRef] as Pool).count;
+    return (this.pools_[poolRef] as Pool).count_;
   }
 
   /** The policy module registered for a wire policy type, or null. */
   policyByType(type: number): PolicyModule | null {
-    const policies = this.policies;
+    const policies = this.policies_;
     for (let i = 0; i < policies.length; i++) if (policies[i].type === type) return policies[i];
     return null;
   }
@@ -909,13 +909,13 @@ export class Handlespace implements SlotStore {
   // ===========================================================================
   // Internals
 
-  private validTransport(t: Transport): boolean {
+  private validTransport_(t: Transport): boolean {
     if (t.type < PARAM_DCCP_TRANSPORT || t.type > PARAM_UDP_LITE_TRANSPORT) return false;
     if (t.port < 1 || t.port > 65535) return false;
     if (t.transportUse !== 0 && t.transportUse !== TRANSPORT_USE_DATA_PLUS_CONTROL) return false;
     const addresses = t.addresses;
     const n = addresses.length;
-    if (n < 1 || n > this.maxAddresses) return false;
+    if (n < 1 || n > this.maxAddresses_) return false;
     for (let i = 0; i < n; i++) {
       const length = addresses[i].length;
       if (length !== 4 && length !== 16) return false;
@@ -923,14 +923,14 @@ export class Handlespace implements SlotStore {
     return true;
   }
 
-  private peHash(poolIndex: number, id: number): number {
+  private peHash_(poolIndex: number, id: number): number {
     return mix32(id ^ ((poolIndex * 0x9e3779b1) | 0));
   }
 
-  private findSlot(poolIndex: number, id: number): number {
-    let i = this.peBuckets[this.peHash(poolIndex, id) & (this.peBuckets.length - 1)];
+  private findSlot_(poolIndex: number, id: number): number {
+    let i = this.peBuckets_[this.peHash_(poolIndex, id) & (this.peBuckets_.length - 1)];
     const u = this.u;
-    const rec = this.rec;
+    const rec = this.rec_;
     while (i >= 0) {
       const b = i * RECORD_WORDS;
       if (u[b + F_ID] === id && rec[b + F_POOL] === poolIndex) return i;
@@ -939,14 +939,14 @@ export class Handlespace implements SlotStore {
     return -1;
   }
 
-  private findPoolIndex(handle: Uint8Array, hash: number): number {
-    let i = this.poolBuckets[hash & (this.poolBuckets.length - 1)];
-    const table = this.poolTable;
+  private findPoolIndex_(handle: Uint8Array, hash: number): number {
+    let i = this.poolBuckets_[hash & (this.poolBuckets_.length - 1)];
+    const table = this.poolTable_;
     const length = handle.length;
     while (i >= 0) {
       const b = i * POOL_WORDS;
       if (table[b] === hash && table[b + 3] === length) {
-        const bytes = this.poolHandles.bytes;
+        const bytes = this.poolHandles_.bytes_;
         const offset = table[b + 2];
         let j = 0;
         while (j < length && bytes[offset + j] === handle[j]) j++;
@@ -957,45 +957,45 @@ export class Handlespace implements SlotStore {
     return -1;
   }
 
-  private createPool(handle: Uint8Array, hash: number, module: PolicyModule, protocol: number,
+  private createPool_(handle: Uint8Array, hash: number, module: PolicyModule, protocol: number,
     control: boolean): Pool {
     let index: number;
-    if (this.freePools.length > 0) {
-      index = this.freePools.pop() as number;
+    if (this.freePools_.length > 0) {
+      index = this.freePools_.pop() as number;
     } else {
-      index = this.pools.length;
-      this.pools.push(null);
-      if ((index + 1) * POOL_WORDS > this.poolTable.length) {
-        const table = new Int32Array(this.poolTable.length * 2);
-        table.set(this.poolTable);
-        this.poolTable = table;
+      index = this.pools_.length;
+      this.pools_.push(null);
+      if ((index + 1) * POOL_WORDS > this.poolTable_.length) {
+        const table = new Int32Array(this.poolTable_.length * 2);
+        table.set(this.poolTable_);
+        this.poolTable_ = table;
       }
     }
     const length = handle.length;
-    const offset = this.poolHandles.allocate(length);
-    const bytes = this.poolHandles.bytes;
+    const offset = this.poolHandles_.allocate_(length);
+    const bytes = this.poolHandles_.bytes_;
     for (let i = 0; i < length; i++) bytes[offset + i] = handle[i];
     const b = index * POOL_WORDS;
-    this.poolTable[b] = hash;
-    this.poolTable[b + 2] = offset;
-    this.poolTable[b + 3] = length;
+    this.poolTable_[b] = hash;
+    this.poolTable_[b + 2] = offset;
+    this.poolTable_[b + 3] = length;
     const pool = new Pool(index, sumBytes(handle, 0, length), module, protocol, control);
-    this.pools[index] = pool;
+    this.pools_[index] = pool;
     this.poolCount++;
-    this.poolGeneration++;
-    if (this.poolCount > this.poolBuckets.length) this.rehashPools(this.poolBuckets.length * 2);
-    else this.linkPool(index);
+    this.poolGeneration_++;
+    if (this.poolCount > this.poolBuckets_.length) this.rehashPools_(this.poolBuckets_.length * 2);
+    else this.linkPool_(index);
     return pool;
   }
 
-  private deletePool(pool: Pool): void {
-    const table = this.poolTable;
-    const index = pool.index;
+  private deletePool_(pool: Pool): void {
+    const table = this.poolTable_;
+    const index = pool.index_;
     const b = index * POOL_WORDS;
-    const bucket = table[b] & (this.poolBuckets.length - 1);
-    let i = this.poolBuckets[bucket];
+    const bucket = table[b] & (this.poolBuckets_.length - 1);
+    let i = this.poolBuckets_[bucket];
     if (i === index) {
-      this.poolBuckets[bucket] = table[b + 1];
+      this.poolBuckets_[bucket] = table[b + 1];
     } else {
       while (i >= 0) {
         const n = table[i * POOL_WORDS + 1];
@@ -1006,81 +1006,81 @@ export class Handlespace implements SlotStore {
         i = n;
       }
     }
-    this.poolHandles.free(table[b + 2], table[b + 3]);
+    this.poolHandles_.free_(table[b + 2], table[b + 3]);
     table[b + 3] = -1;
-    this.pools[index] = null;
-    this.freePools.push(index);
+    this.pools_[index] = null;
+    this.freePools_.push(index);
     this.poolCount--;
-    this.poolGeneration++;
-    if (this.poolBuckets.length > 16 && this.poolCount * 8 < this.poolBuckets.length) {
-      this.rehashPools(this.poolBuckets.length >> 1);
+    this.poolGeneration_++;
+    if (this.poolBuckets_.length > 16 && this.poolCount * 8 < this.poolBuckets_.length) {
+      this.rehashPools_(this.poolBuckets_.length >> 1);
     }
   }
 
-  private linkPool(index: number): void {
+  private linkPool_(index: number): void {
     const b = index * POOL_WORDS;
-    const bucket = this.poolTable[b] & (this.poolBuckets.length - 1);
-    this.poolTable[b + 1] = this.poolBuckets[bucket];
-    this.poolBuckets[bucket] = index;
+    const bucket = this.poolTable_[b] & (this.poolBuckets_.length - 1);
+    this.poolTable_[b + 1] = this.poolBuckets_[bucket];
+    this.poolBuckets_[bucket] = index;
   }
 
-  private rehashPools(size: number): void {
-    this.poolBuckets = new Int32Array(size);
-    this.poolBuckets.fill(-1);
-    const pools = this.pools;
-    for (let i = 0; i < pools.length; i++) if (pools[i] !== null) this.linkPool(i);
+  private rehashPools_(size: number): void {
+    this.poolBuckets_ = new Int32Array(size);
+    this.poolBuckets_.fill(-1);
+    const pools = this.pools_;
+    for (let i = 0; i < pools.length; i++) if (pools[i] !== null) this.linkPool_(i);
   }
 
-  private rehashElements(size: number): void {
+  private rehashElements_(size: number): void {
     const buckets = new Int32Array(size);
     buckets.fill(-1);
     const mask = size - 1;
-    const rec = this.rec;
-    for (let slot = 0; slot < this.used; slot++) {
+    const rec = this.rec_;
+    for (let slot = 0; slot < this.used_; slot++) {
       const b = slot * RECORD_WORDS;
       const poolIndex = rec[b + F_POOL];
       if (poolIndex < 0) continue;
-      const bucket = this.peHash(poolIndex, this.u[b + F_ID]) & mask;
+      const bucket = this.peHash_(poolIndex, this.u[b + F_ID]) & mask;
       rec[b + F_NEXT] = buckets[bucket];
       buckets[bucket] = slot;
     }
-    this.peBuckets = buckets;
+    this.peBuckets_ = buckets;
   }
 
-  private allocateSlot(): number {
-    const free = this.freeSlot;
+  private allocateSlot_(): number {
+    const free = this.freeSlot_;
     if (free >= 0) {
-      this.freeSlot = this.rec[free * RECORD_WORDS + F_NEXT];
+      this.freeSlot_ = this.rec_[free * RECORD_WORDS + F_NEXT];
       return free;
     }
-    if (this.used === this.capacity) {
-      const c = this.capacity;
+    if (this.used_ === this.capacity_) {
+      const c = this.capacity_;
       // Double while small, then grow by a quarter to bound the slack of big tables.
-      this.resize(c < 65536 ? c * 2 : c + (c >> 2));
+      this.resize_(c < 65536 ? c * 2 : c + (c >> 2));
     }
-    return this.used++;
+    return this.used_++;
   }
 
-  private resize(capacity: number): void {
+  private resize_(capacity: number): void {
     const rec = new Int32Array(capacity * RECORD_WORDS);
-    rec.set(this.rec);
-    this.rec = rec;
+    rec.set(this.rec_);
+    this.rec_ = rec;
     this.u = new Uint32Array(rec.buffer);
     this.f = new Float64Array(rec.buffer);
-    this.capacity = capacity;
-    this.deadlines.resize(capacity);
+    this.capacity_ = capacity;
+    this.deadlines_.resize_(capacity);
   }
 
-  private storePolicy(module: PolicyModule, b: number, policy: Policy): void {
-    const fields = module.fields;
+  private storePolicy_(module: PolicyModule, b: number, policy: Policy): void {
+    const fields = module.fields_;
     const u = this.u;
     u[b + F_PA] = fields.length > 0 ? policy[fields[0]] >>> 0 : 0;
     u[b + F_PB] = fields.length > 1 ? policy[fields[1]] >>> 0 : 0;
     u[b + F_PC] = fields.length > 2 ? policy[fields[2]] >>> 0 : 0;
   }
 
-  private policyEquals(module: PolicyModule, b: number, policy: Policy, distance: number): boolean {
-    const fields = module.fields;
+  private policyEquals_(module: PolicyModule, b: number, policy: Policy, distance: number): boolean {
+    const fields = module.fields_;
     const u = this.u;
     if (fields.length > 0 && u[b + F_PA] !== policy[fields[0]] >>> 0) return false;
     if (fields.length > 1 && u[b + F_PB] !== policy[fields[1]] >>> 0) return false;
@@ -1096,60 +1096,63 @@ export class Handlespace implements SlotStore {
   // arena block holding [DCCP service code (4 bytes)] then per address its
   // length byte and its bytes.
 
-  private storeTransport(slot: number, asap: boolean, t: Transport): void {
-    const rec = this.rec;
+  private storeTransport_(slot: number, asap: boolean, t: Transport): void {
+    const rec = this.rec_;
     const b = slot * RECORD_WORDS;
+    // The ASAP words have the user words' layout: head at o, addresses at o + 1.
+    const o = b + (asap ? F_ASAP : F_USER);
+    const shift = asap ? 8 : 0;
     const addresses = t.addresses;
     const n = addresses.length;
-    rec[b + (asap ? F_ASAP : F_USER)] = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
-    const counts = rec[b + F_COUNTS];
-    rec[b + F_COUNTS] = asap ? (counts & 0xff) | (n << 8) : (counts & ~0xff) | n;
+    rec[o] = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
+    rec[b + F_COUNTS] = (rec[b + F_COUNTS] & ~(0xff << shift)) | (n << shift);
     const inlineFlag = asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE;
     let flags = rec[b + F_FLAGS] & ~inlineFlag;
     if (asap) flags |= FLAG_ASAP;
     if (n === 1 && addresses[0].length === 4 && t.type !== PARAM_DCCP_TRANSPORT) {
       const a = addresses[0];
-      rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)] = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+      rec[o + 1] = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
       rec[b + F_FLAGS] = flags | inlineFlag;
       return;
     }
     rec[b + F_FLAGS] = flags;
     let size = t.type === PARAM_DCCP_TRANSPORT ? 4 : 0;
     for (let i = 0; i < n; i++) size += 1 + addresses[i].length;
-    const offset = this.arena.allocate(size);
-    rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)] = offset;
-    const bytes = this.arena.bytes;
-    let o = offset;
+    const offset = this.arena_.allocate_(size);
+    rec[o + 1] = offset;
+    const bytes = this.arena_.bytes_;
+    let p = offset;
     if (t.type === PARAM_DCCP_TRANSPORT) {
       const code = t.serviceCode >>> 0;
-      bytes[o] = code >>> 24;
-      bytes[o + 1] = (code >>> 16) & 0xff;
-      bytes[o + 2] = (code >>> 8) & 0xff;
-      bytes[o + 3] = code & 0xff;
-      o += 4;
+      bytes[p] = code >>> 24;
+      bytes[p + 1] = (code >>> 16) & 0xff;
+      bytes[p + 2] = (code >>> 8) & 0xff;
+      bytes[p + 3] = code & 0xff;
+      p += 4;
     }
     for (let i = 0; i < n; i++) {
       const a = addresses[i];
       const length = a.length;
-      bytes[o++] = length;
-      for (let j = 0; j < length; j++) bytes[o + j] = a[j];
-      o += length;
+      bytes[p++] = length;
+      for (let j = 0; j < length; j++) bytes[p + j] = a[j];
+      p += length;
     }
   }
 
   /** Releases a transport's arena block (if any) and clears its ASAP flag. */
-  private freeTransport(slot: number, asap: boolean): void {
-    const rec = this.rec;
+  private freeTransport_(slot: number, asap: boolean): void {
+    const rec = this.rec_;
     const b = slot * RECORD_WORDS;
+    const o = b + (asap ? F_ASAP : F_USER);
     const flags = rec[b + F_FLAGS];
     if ((flags & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) === 0) {
-      const offset = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
-      const n = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
-      const bytes = this.arena.bytes;
-      let o = offset;
-      if ((rec[b + (asap ? F_ASAP : F_USER)] & 0xff) === PARAM_DCCP_TRANSPORT) o += 4;
-      for (let i = 0; i < n; i++) o += 1 + bytes[o];
-      this.arena.free(offset, o - offset);
+      const offset = rec[o + 1];
+      const n = (rec[b + F_COUNTS] >> (asap ? 8 : 0)) & 0xff;
+      const bytes = this.arena_.bytes_;
+      let p = offset;
+      if ((rec[o] & 0xff) === PARAM_DCCP_TRANSPORT) p += 4;
+      for (let i = 0; i < n; i++) p += 1 + bytes[p];
+      this.arena_.free_(offset, p - offset);
     }
     if (asap) {
       rec[b + F_FLAGS] = flags & ~(FLAG_ASAP | FLAG_ASAP_INLINE);
@@ -1157,49 +1160,50 @@ export class Handlespace implements SlotStore {
     }
   }
 
-  private transportEquals(slot: number, asap: boolean, t: Transport): boolean {
-    const rec = this.rec;
+  private transportEquals_(slot: number, asap: boolean, t: Transport): boolean {
+    const rec = this.rec_;
     const b = slot * RECORD_WORDS;
+    const o = b + (asap ? F_ASAP : F_USER);
     const head = (t.type & 0xff) | ((t.transportUse & 0xff) << 8) | (t.port << 16);
-    if (rec[b + (asap ? F_ASAP : F_USER)] !== head) return false;
+    if (rec[o] !== head) return false;
     const addresses = t.addresses;
     const n = addresses.length;
-    const stored = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
-    if (stored !== n) return false;
-    const word = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
+    if (((rec[b + F_COUNTS] >> (asap ? 8 : 0)) & 0xff) !== n) return false;
+    const word = rec[o + 1];
     if ((rec[b + F_FLAGS] & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) !== 0) {
       const a = addresses[0];
       return a.length === 4 && ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) === word;
     }
-    const bytes = this.arena.bytes;
-    let o = word;
+    const bytes = this.arena_.bytes_;
+    let p = word;
     if (t.type === PARAM_DCCP_TRANSPORT) {
-      const code = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
+      const code = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
       if (code !== t.serviceCode >>> 0) return false;
-      o += 4;
+      p += 4;
     }
     for (let i = 0; i < n; i++) {
       const a = addresses[i];
       const length = a.length;
-      if (bytes[o++] !== length) return false;
-      for (let j = 0; j < length; j++) if (bytes[o + j] !== a[j]) return false;
-      o += length;
+      if (bytes[p++] !== length) return false;
+      for (let j = 0; j < length; j++) if (bytes[p + j] !== a[j]) return false;
+      p += length;
     }
     return true;
   }
 
-  private readTransport(slot: number, asap: boolean, t: Transport, buffers: AddressBuffers): void {
-    const rec = this.rec;
+  private readTransport_(slot: number, asap: boolean, t: Transport, buffers: AddressBuffers): void {
+    const rec = this.rec_;
     const b = slot * RECORD_WORDS;
-    const head = rec[b + (asap ? F_ASAP : F_USER)];
+    const o = b + (asap ? F_ASAP : F_USER);
+    const head = rec[o];
     const type = head & 0xff;
     t.type = type;
     t.transportUse = (head >> 8) & 0xff;
     t.port = head >>> 16;
-    const n = asap ? (rec[b + F_COUNTS] >> 8) & 0xff : rec[b + F_COUNTS] & 0xff;
+    const n = (rec[b + F_COUNTS] >> (asap ? 8 : 0)) & 0xff;
     const addresses = t.addresses;
     if (addresses.length !== n) addresses.length = n;
-    const word = rec[b + (asap ? F_ASAP_ADDRESSES : F_USER_ADDRESSES)];
+    const word = rec[o + 1];
     if ((rec[b + F_FLAGS] & (asap ? FLAG_ASAP_INLINE : FLAG_USER_INLINE)) !== 0) {
       t.serviceCode = 0;
       const view = addressBuffer(buffers, 0, 4);
@@ -1210,179 +1214,173 @@ export class Handlespace implements SlotStore {
       addresses[0] = view;
       return;
     }
-    const bytes = this.arena.bytes;
-    let o = word;
+    const bytes = this.arena_.bytes_;
+    let p = word;
     if (type === PARAM_DCCP_TRANSPORT) {
-      t.serviceCode = ((bytes[o] << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3]) >>> 0;
-      o += 4;
+      t.serviceCode = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
+      p += 4;
     } else {
       t.serviceCode = 0;
     }
     for (let i = 0; i < n; i++) {
-      const length = bytes[o++];
+      const length = bytes[p++];
       const view = addressBuffer(buffers, i, length);
-      for (let j = 0; j < length; j++) view[j] = bytes[o + j];
+      for (let j = 0; j < length; j++) view[j] = bytes[p + j];
       addresses[i] = view;
-      o += length;
+      p += length;
     }
   }
 
   // ---- associations and owners
 
-  private linkAssociation(slot: number, association: number): void {
-    const rec = this.rec;
+  private linkAssociation_(slot: number, association: number): void {
+    const rec = this.rec_;
     const b = slot * RECORD_WORDS;
     rec[b + F_ASSOCIATION] = association;
     rec[b + F_ASSOCIATION_NEXT] = -1;
     rec[b + F_ASSOCIATION_PREVIOUS] = -1;
     if (association === 0) return;
-    let entry = this.associations.get(association);
+    let entry = this.associations_.get_(association);
     if (entry < 0) {
-      if (this.freeAssociations.length > 0) {
-        entry = this.freeAssociations.pop() as number;
+      if (this.freeAssociations_.length > 0) {
+        entry = this.freeAssociations_.pop() as number;
       } else {
-        entry = this.associationHead.length;
-        this.associationHead.push(-1);
-        this.associationCount.push(0);
+        entry = this.associationHead_.length;
+        this.associationHead_.push(-1);
+        this.associationCount_.push(0);
       }
-      this.associationHead[entry] = -1;
-      this.associationCount[entry] = 0;
-      this.associations.set(association, entry);
+      this.associationHead_[entry] = -1;
+      this.associationCount_[entry] = 0;
+      this.associations_.set_(association, entry);
     }
-    const head = this.associationHead[entry];
+    const head = this.associationHead_[entry];
     rec[b + F_ASSOCIATION_NEXT] = head;
     if (head >= 0) rec[head * RECORD_WORDS + F_ASSOCIATION_PREVIOUS] = slot;
-    this.associationHead[entry] = slot;
-    this.associationCount[entry]++;
+    this.associationHead_[entry] = slot;
+    this.associationCount_[entry]++;
   }
 
-  private unlinkAssociation(slot: number): void {
-    const rec = this.rec;
+  private unlinkAssociation_(slot: number): void {
+    const rec = this.rec_;
     const b = slot * RECORD_WORDS;
     const association = this.u[b + F_ASSOCIATION];
     if (association === 0) return;
-    const entry = this.associations.get(association);
+    const entry = this.associations_.get_(association);
     const next = rec[b + F_ASSOCIATION_NEXT];
     const previous = rec[b + F_ASSOCIATION_PREVIOUS];
     if (previous >= 0) rec[previous * RECORD_WORDS + F_ASSOCIATION_NEXT] = next;
-    else this.associationHead[entry] = next;
+    else this.associationHead_[entry] = next;
     if (next >= 0) rec[next * RECORD_WORDS + F_ASSOCIATION_PREVIOUS] = previous;
     rec[b + F_ASSOCIATION] = 0;
-    if (--this.associationCount[entry] === 0) {
-      this.associations.remove(association);
-      this.freeAssociations.push(entry);
+    if (--this.associationCount_[entry] === 0) {
+      this.associations_.remove_(association);
+      this.freeAssociations_.push(entry);
     }
   }
 
   /** Adds `sum` and `delta` PEs to the owner's totals (entries exist while count > 0). */
-  private addOwner(owner: number, sum: number, delta: number): void {
-    let entry = this.cachedOwnerEntry >= 0 && this.cachedOwner === owner ? this.cachedOwnerEntry : this.owners.get(owner);
+  private addOwner_(owner: number, sum: number, delta: number): void {
+    let entry = this.cachedOwnerEntry_ >= 0 && this.cachedOwner_ === owner ? this.cachedOwnerEntry_ : this.owners_.get_(owner);
     if (entry < 0) {
-      if (this.freeOwners.length > 0) {
-        entry = this.freeOwners.pop() as number;
+      if (this.freeOwners_.length > 0) {
+        entry = this.freeOwners_.pop() as number;
       } else {
-        entry = this.ownerCount.length;
-        this.ownerCount.push(0);
-        this.ownerSum.push(0);
+        entry = this.ownerCount_.length;
+        this.ownerCount_.push(0);
+        this.ownerSum_.push(0);
       }
-      this.ownerCount[entry] = 0;
-      this.ownerSum[entry] = 0;
-      this.owners.set(owner, entry);
+      this.ownerCount_[entry] = 0;
+      this.ownerSum_[entry] = 0;
+      this.owners_.set_(owner, entry);
     }
-    this.ownerSum[entry] += sum;
-    this.ownerCount[entry] += delta;
-    if (this.ownerCount[entry] === 0) {
-      this.owners.remove(owner);
-      this.freeOwners.push(entry);
-      this.cachedOwnerEntry = -1;
+    this.ownerSum_[entry] += sum;
+    this.ownerCount_[entry] += delta;
+    if (this.ownerCount_[entry] === 0) {
+      this.owners_.remove_(owner);
+      this.freeOwners_.push(entry);
+      this.cachedOwnerEntry_ = -1;
     } else {
-      this.cachedOwner = owner;
-      this.cachedOwnerEntry = entry;
+      this.cachedOwner_ = owner;
+      this.cachedOwnerEntry_ = entry;
     }
   }
 
-  private moveOwner(slot: number, owner: number): void {
+  private moveOwner_(slot: number, owner: number): void {
     const sum = this.elementSum(slot);
     const b = slot * RECORD_WORDS;
-    this.addOwner(this.u[b + F_OWNER], -sum, -1);
+    this.addOwner_(this.u[b + F_OWNER], -sum, -1);
     this.u[b + F_OWNER] = owner;
-    this.addOwner(owner, sum, 1);
+    this.addOwner_(owner, sum, 1);
   }
 
   /** Bytewise order (a proper prefix first) of pool `index`'s handle against `length` bytes of `other`. */
-  private compareStoredHandle(index: number, other: Uint8Array, length: number): number {
+  private compareStoredHandle_(index: number, other: Uint8Array, length: number): number {
     const b = index * POOL_WORDS;
-    const bytes = this.poolHandles.bytes;
-    const offset = this.poolTable[b + 2];
-    const own = this.poolTable[b + 3];
-    const n = own < length ? own : length;
-    for (let i = 0; i < n; i++) {
-      const d = bytes[offset + i] - other[i];
-      if (d !== 0) return d;
-    }
-    return own - length;
+    return compareBytes(this.poolHandles_.bytes_, this.poolTable_[b + 2], this.poolTable_[b + 3], other, 0, length);
   }
 
   /** Bytewise order of two pools' handles. */
-  private comparePools(x: number, y: number): number {
-    const table = this.poolTable;
-    const bytes = this.poolHandles.bytes;
-    const ox = table[x * POOL_WORDS + 2];
-    const lx = table[x * POOL_WORDS + 3];
-    const oy = table[y * POOL_WORDS + 2];
-    const ly = table[y * POOL_WORDS + 3];
-    const n = lx < ly ? lx : ly;
-    for (let i = 0; i < n; i++) {
-      const d = bytes[ox + i] - bytes[oy + i];
-      if (d !== 0) return d;
-    }
-    return lx - ly;
+  private comparePools_(x: number, y: number): number {
+    const table = this.poolTable_;
+    const bytes = this.poolHandles_.bytes_;
+    return compareBytes(bytes, table[x * POOL_WORDS + 2], table[x * POOL_WORDS + 3],
+      bytes, table[y * POOL_WORDS + 2], table[y * POOL_WORDS + 3]);
   }
 
   /** Puts the cursor after `identifier` in pool `index`. */
-  private setCursor(cursor: TableCursor, index: number, identifier: number): void {
+  private setCursor_(cursor: TableCursor, index: number, identifier: number): void {
     const b = index * POOL_WORDS;
-    const offset = this.poolTable[b + 2];
-    const length = this.poolTable[b + 3];
-    const bytes = this.poolHandles.bytes;
-    for (let i = 0; i < length; i++) cursor.handle[i] = bytes[offset + i];
-    cursor.handleLength = length;
-    cursor.identifier = identifier;
+    const offset = this.poolTable_[b + 2];
+    const length = this.poolTable_[b + 3];
+    const bytes = this.poolHandles_.bytes_;
+    for (let i = 0; i < length; i++) cursor.handle_[i] = bytes[offset + i];
+    cursor.handleLength_ = length;
+    cursor.identifier_ = identifier;
   }
 
   /** Rebuilds the handle-sorted pool list used by nextPage when pools came or went. */
-  private sortPools(): void {
-    if (this.sortedGeneration === this.poolGeneration) return;
-    if (this.sortedPools.length < this.poolCount) this.sortedPools = new Int32Array(powerOfTwoAtLeast(this.poolCount));
-    const sorted = this.sortedPools;
+  private sortPools_(): void {
+    if (this.sortedGeneration_ === this.poolGeneration_) return;
+    if (this.sortedPools_.length < this.poolCount) this.sortedPools_ = new Int32Array(powerOfTwoAtLeast(this.poolCount));
+    const sorted = this.sortedPools_;
     let n = 0;
-    const pools = this.pools;
+    const pools = this.pools_;
     for (let i = 0; i < pools.length; i++) if (pools[i] !== null) sorted[n++] = i;
-    this.sortedPoolCount = n;
+    this.sortedPoolCount_ = n;
     // Heap sort by handle (no recursion, no allocation).
-    for (let start = (n >> 1) - 1; start >= 0; start--) this.siftPools(start, n);
+    for (let start = (n >> 1) - 1; start >= 0; start--) this.siftPools_(start, n);
     for (let end = n - 1; end > 0; end--) {
       const t = sorted[0];
       sorted[0] = sorted[end];
       sorted[end] = t;
-      this.siftPools(0, end);
+      this.siftPools_(0, end);
     }
-    this.sortedGeneration = this.poolGeneration;
+    this.sortedGeneration_ = this.poolGeneration_;
   }
 
-  private siftPools(i: number, n: number): void {
-    const sorted = this.sortedPools;
+  private siftPools_(i: number, n: number): void {
+    const sorted = this.sortedPools_;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) return;
-      if (child + 1 < n && this.comparePools(sorted[child], sorted[child + 1]) < 0) child++;
-      if (this.comparePools(sorted[i], sorted[child]) >= 0) return;
+      if (child + 1 < n && this.comparePools_(sorted[child], sorted[child + 1]) < 0) child++;
+      if (this.comparePools_(sorted[i], sorted[child]) >= 0) return;
       const t = sorted[i];
       sorted[i] = sorted[child];
       sorted[child] = t;
       i = child;
     }
   }
+}
+
+/** Bytewise order of a[ao, ao + al) and b[bo, bo + bl) (a proper prefix first). */
+function compareBytes(a: Uint8Array, ao: number, al: number, b: Uint8Array, bo: number, bl: number): number {
+  const n = al < bl ? al : bl;
+  for (let i = 0; i < n; i++) {
+    const d = a[ao + i] - b[bo + i];
+    if (d !== 0) return d;
+  }
+  return al - bl;
 }
 
 /** In-place heap sort of keys[0 .. n-1] (ascending). */

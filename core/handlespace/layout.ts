@@ -43,7 +43,7 @@ export const F_LIFE = 16;
 export const F_ASSOCIATION = 17;
 export const F_ASSOCIATION_NEXT = 18;
 export const F_ASSOCIATION_PREVIOUS = 19;
-/** ASAP transport, as F_USER / F_USER_ADDRESSES. */
+/** ASAP transport, as F_USER / F_USER_ADDRESSES (each addresses word follows its head word: the handlespace relies on it). */
 export const F_ASAP = 20;
 export const F_ASAP_ADDRESSES = 21;
 /**

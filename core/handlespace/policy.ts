@@ -79,42 +79,40 @@ export function setAux(s: PolicyStore, slot: number, value: number): void {
 
 /** A pool's members as the policies see them: slots order[lo] ... order[hi - 1]. */
 export interface PoolView {
-  order: Int32Array;
-  lo: number;
-  hi: number;
-  count: number;
+  order_: Int32Array;
+  lo_: number;
+  hi_: number;
+  count_: number;
 }
 
 export interface PolicyModule {
-  /** POLICY_* wire code (core/wire/constants.ts). */
+  /** POLICY_* wire code (core/wire/constants.ts; its name: core/wire/policy-names.ts). */
   type: number;
-  /** rsplib's name. */
-  name: string;
   /** true: weighted random draw; false: sorting order. */
-  randomized: boolean;
+  randomized_: boolean;
   /** maxIncrement used when a resolution passes 0 (rsplib's table). */
-  defaultMaxIncrement: number;
+  defaultMaxIncrement_: number;
   /** Wire fields kept in values a, b, c, in this order. */
-  fields: PolicyField[];
+  fields_: PolicyField[];
   /** The wire policy carries the DPF distance. */
-  carriesDistance: boolean;
+  carriesDistance_: boolean;
   /**
    * Sorting order: computes the PE's primary key (ascending; ties: older
    * sequence number first) and stores it with setKey.
    */
-  key: ((s: PolicyStore, slot: number) => void) | null;
+  key_: ((s: PolicyStore, slot: number) => void) | null;
   /** Randomized: computes the PE's weight (an integer >= 0) and stores it with setKey. */
-  weight: ((s: PolicyStore, slot: number) => void) | null;
+  weight_: ((s: PolicyStore, slot: number) => void) | null;
   /** A new PE, before its key is computed and it joins the pool (which does not contain it yet). */
-  initialize: ((s: PolicyStore, pool: PoolView, slot: number) => void) | null;
+  initialize_: ((s: PolicyStore, pool: PoolView, slot: number) => void) | null;
   /** Before each resolution on the pool (must keep the order; store any changed keys). */
-  prepare: ((s: PolicyStore, pool: PoolView) => void) | null;
+  prepare_: ((s: PolicyStore, pool: PoolView) => void) | null;
   /** A consumed PE (one of the first maxIncrement selected). */
-  select: ((s: PolicyStore, slot: number) => void) | null;
+  select_: ((s: PolicyStore, slot: number) => void) | null;
   /** True when a re-registration with unchanged values must still reset state. */
-  dirty: ((s: PolicyStore, slot: number) => boolean) | null;
+  dirty_: ((s: PolicyStore, slot: number) => boolean) | null;
   /** Re-registration reset (rsplib poolElementNodeUpdate): degradation 0, counters clamped. */
-  reset: ((s: PolicyStore, slot: number) => void) | null;
+  reset_: ((s: PolicyStore, slot: number) => void) | null;
 }
 
 /** Load, degradation, weight and DPF values are fractions of this (RFC 5356 s5). */
@@ -175,20 +173,19 @@ export function clearDegradation(s: PolicyStore, slot: number): void {
 }
 
 /** A PolicyModule with every hook absent; policies fill in what they use. */
-export function basePolicy(type: number, name: string, randomized: boolean, defaultMaxIncrement: number): PolicyModule {
+export function basePolicy(type: number, randomized: boolean, defaultMaxIncrement: number): PolicyModule {
   return {
     type: type,
-    name: name,
-    randomized: randomized,
-    defaultMaxIncrement: defaultMaxIncrement,
-    fields: [],
-    carriesDistance: false,
-    key: null,
-    weight: null,
-    initialize: null,
-    prepare: null,
-    select: null,
-    dirty: null,
-    reset: null,
+    randomized_: randomized,
+    defaultMaxIncrement_: defaultMaxIncrement,
+    fields_: [],
+    carriesDistance_: false,
+    key_: null,
+    weight_: null,
+    initialize_: null,
+    prepare_: null,
+    select_: null,
+    dirty_: null,
+    reset_: null,
   };
 }

@@ -22,91 +22,91 @@ export type SlotStore = PolicyStore;
 export type RefArray = Int32Array | number[];
 
 export class Pool {
-  index: number;
+  index_: number;
   /**
    * A copy of the handle, made the first time someone asks for it (the
    * handlespace keeps handles in a compact table; most pools are never asked).
    */
-  handleCopy: Uint8Array | null;
+  handleCopy_: Uint8Array | null;
   /** Unfolded checksum sum of the handle (checksum.ts). */
-  handleSum: number;
-  policy: PolicyModule;
+  handleSum_: number;
+  policy_: PolicyModule;
   /** Transport parameter type of the user transport (PARAM_*_TRANSPORT). */
-  protocol: number;
+  protocol_: number;
   /** The data/control flag: transport use is data plus control. */
-  control: boolean;
-  count: number;
+  control_: boolean;
+  count_: number;
   /** Next sequence number (sorting-order pools). */
-  seq: number;
-  order: Int32Array;
-  lo: number;
-  hi: number;
+  seq_: number;
+  order_: Int32Array;
+  lo_: number;
+  hi_: number;
   /**
    * Randomized pools: the Fenwick tree of weights, 1-based, with the sum of
    * all weights in element 0 (a typed-array cell, so updating it never boxes
    * a double); sorting-order pools: null.
    */
-  tree: Float64Array | null;
+  tree_: Float64Array | null;
 
   constructor(index: number, handleSum: number, policy: PolicyModule, protocol: number, control: boolean) {
-    this.index = index;
-    this.handleCopy = null;
-    this.handleSum = handleSum;
-    this.policy = policy;
-    this.protocol = protocol;
-    this.control = control;
-    this.count = 0;
-    this.seq = 0;
-    this.order = new Int32Array(4);
-    this.lo = 0;
-    this.hi = 0;
-    this.tree = policy.randomized ? new Float64Array(5) : null;
+    this.index_ = index;
+    this.handleCopy_ = null;
+    this.handleSum_ = handleSum;
+    this.policy_ = policy;
+    this.protocol_ = protocol;
+    this.control_ = control;
+    this.count_ = 0;
+    this.seq_ = 0;
+    this.order_ = new Int32Array(4);
+    this.lo_ = 0;
+    this.hi_ = 0;
+    this.tree_ = policy.randomized_ ? new Float64Array(5) : null;
   }
 
   /** Adds a PE (its policy fields and state set): computes its key or weight and inserts it. */
-  attach(s: SlotStore, slot: number): void {
-    if (this.tree !== null) {
-      (this.policy.weight as (s: PolicyStore, slot: number) => void)(s, slot);
-      this.randomInsert(s, slot);
+  attach_(s: SlotStore, slot: number): void {
+    if (this.tree_ !== null) {
+      (this.policy_.weight_ as (s: PolicyStore, slot: number) => void)(s, slot);
+      this.randomInsert_(s, slot);
     } else {
-      (this.policy.key as (s: PolicyStore, slot: number) => void)(s, slot);
-      this.sortedInsert(s, slot);
+      (this.policy_.key_ as (s: PolicyStore, slot: number) => void)(s, slot);
+      this.sortedInsert_(s, slot);
     }
   }
 
   /** Removes a PE (found by the key or weight stored when it was attached). */
-  detach(s: SlotStore, slot: number): void {
-    if (this.tree !== null) this.randomRemove(s, slot);
-    else this.sortedRemove(s, slot);
+  detach_(s: SlotStore, slot: number): void {
+    if (this.tree_ !== null) this.randomRemove_(s, slot);
+    else this.sortedRemove_(s, slot);
   }
 
   /**
    * Selects up to k PEs into out[0 ...], returns how many. The first
    * min(k, maxIncrement) are consumed (maxIncrement 0: the policy default).
    */
-  select(s: SlotStore, random: RandomSource, k: number, out: RefArray, maxIncrement: number,
+  select_(s: SlotStore, random: RandomSource, k: number, out: RefArray, maxIncrement: number,
     sequenceLimit: number): number {
-    let n = k < this.count ? k : this.count;
+    let n = k < this.count_ ? k : this.count_;
     if (n > out.length) n = out.length;
     if (n <= 0) return 0;
-    const policy = this.policy;
-    const consume = maxIncrement > 0 ? maxIncrement : policy.defaultMaxIncrement;
-    if (policy.prepare !== null) policy.prepare(s, this);
-    if (this.tree !== null) return this.randomSelect(s, random, n, out, consume);
-    if (this.seq + n > sequenceLimit) this.resequence(s);
-    const order = this.order;
-    const lo = this.lo;
+    const policy = this.policy_;
+    const consume = maxIncrement > 0 ? maxIncrement : policy.defaultMaxIncrement_;
+    if (policy.prepare_ !== null) policy.prepare_(s, this);
+    if (this.tree_ !== null) return this.randomSelect_(s, random, n, out, consume);
+    if (this.seq_ + n > sequenceLimit) this.resequence_(s);
+    const order = this.order_;
+    const lo = this.lo_;
     for (let i = 0; i < n; i++) out[i] = order[lo + i];
     const m = consume < n ? consume : n;
-    const select = policy.select;
-    const key = policy.key as (s: PolicyStore, slot: number) => void;
+    const select = policy.select_;
+    const key = policy.key_ as (s: PolicyStore, slot: number) => void;
     for (let i = 0; i < m; i++) {
       const slot = out[i];
-      this.sortedRemove(s, slot);
-      s.u[slot * RECORD_WORDS + F_SEQ] = this.seq++;
+      this.sortedRemove_(s, slot);
+      s.u[slot * RECORD_WORDS + F_SEQ] = this.seq_++;
       if (select !== null) select(s, slot);
       key(s, slot);
-      this.sortedInsert(s, slot);
+      this.sortedInsert_(s, slot);
     }
     return n;
   }
@@ -114,7 +114,7 @@ export class Pool {
   // ---- sorting order --------------------------------------------------------
 
   /** <0, 0, >0 as slot a sorts before, equal to, after slot b (stored keys, then sequence numbers). */
-  private compare(s: SlotStore, a: number, b: number): number {
+  private compare_(s: SlotStore, a: number, b: number): number {
     const ra = a * RECORD_WORDS;
     const rb = b * RECORD_WORDS;
     const ka = s.f[(ra + F_KEY) >> 1];
@@ -124,37 +124,37 @@ export class Pool {
   }
 
   /** Renumbers the sequence 0 .. count-1 in the current order (rsplib resequencing). */
-  resequence(s: SlotStore): void {
+  resequence_(s: SlotStore): void {
     let n = 0;
-    for (let i = this.lo; i < this.hi; i++) s.u[this.order[i] * RECORD_WORDS + F_SEQ] = n++;
-    this.seq = n;
+    for (let i = this.lo_; i < this.hi_; i++) s.u[this.order_[i] * RECORD_WORDS + F_SEQ] = n++;
+    this.seq_ = n;
   }
 
-  private sortedInsert(s: SlotStore, slot: number): void {
-    let lo = this.lo;
-    let hi = this.hi;
+  private sortedInsert_(s: SlotStore, slot: number): void {
+    let lo = this.lo_;
+    let hi = this.hi_;
     let position: number;
     // Fast path: after the last (a consumed PE with the newest sequence number).
-    if (hi === lo || this.compare(s, this.order[hi - 1], slot) < 0) {
+    if (hi === lo || this.compare_(s, this.order_[hi - 1], slot) < 0) {
       position = hi;
     } else {
       let a = lo;
       let b = hi - 1;
       while (a < b) {
         const mid = (a + b) >> 1;
-        if (this.compare(s, this.order[mid], slot) > 0) b = mid;
+        if (this.compare_(s, this.order_[mid], slot) > 0) b = mid;
         else a = mid + 1;
       }
       position = a;
     }
-    let order = this.order;
+    let order = this.order_;
     // Keep a quarter free so the window rarely has to move (amortised O(1)).
-    if (this.count + 1 > order.length - (order.length >> 2)) {
-      this.resize(order.length * 2);
+    if (this.count_ + 1 > order.length - (order.length >> 2)) {
+      this.resize_(order.length * 2);
       position -= lo;
-      order = this.order;
+      order = this.order_;
       lo = 0;
-      hi = this.hi;
+      hi = this.hi_;
     }
     if (hi === order.length && position === hi) {
       // Appending at the end of the array: move the window to the start.
@@ -162,31 +162,31 @@ export class Pool {
       position -= lo;
       hi -= lo;
       lo = 0;
-      this.lo = 0;
-      this.hi = hi;
+      this.lo_ = 0;
+      this.hi_ = hi;
     }
     if (lo > 0 && (position - lo < hi - position || hi === order.length)) {
       for (let i = lo; i < position; i++) order[i - 1] = order[i];
       order[position - 1] = slot;
-      this.lo = lo - 1;
+      this.lo_ = lo - 1;
     } else {
       for (let i = hi; i > position; i--) order[i] = order[i - 1];
       order[position] = slot;
-      this.hi = hi + 1;
+      this.hi_ = hi + 1;
     }
-    this.count++;
+    this.count_++;
   }
 
-  private sortedFind(s: SlotStore, slot: number): number {
-    const order = this.order;
-    const lo = this.lo;
-    const hi = this.hi;
+  private sortedFind_(s: SlotStore, slot: number): number {
+    const order = this.order_;
+    const lo = this.lo_;
+    const hi = this.hi_;
     if (order[lo] === slot) return lo;
     let a = lo;
     let b = hi;
     while (a < b) {
       const mid = (a + b) >> 1;
-      if (this.compare(s, order[mid], slot) < 0) a = mid + 1;
+      if (this.compare_(s, order[mid], slot) < 0) a = mid + 1;
       else b = mid;
     }
     if (a < hi && order[a] === slot) return a;
@@ -195,36 +195,36 @@ export class Pool {
     return -1;
   }
 
-  private sortedRemove(s: SlotStore, slot: number): void {
-    const p = this.sortedFind(s, slot);
+  private sortedRemove_(s: SlotStore, slot: number): void {
+    const p = this.sortedFind_(s, slot);
     if (p < 0) return;
-    const order = this.order;
-    const lo = this.lo;
-    const hi = this.hi;
+    const order = this.order_;
+    const lo = this.lo_;
+    const hi = this.hi_;
     if (p - lo < hi - 1 - p) {
       for (let i = p; i > lo; i--) order[i] = order[i - 1];
-      this.lo = lo + 1;
+      this.lo_ = lo + 1;
     } else {
       for (let i = p; i < hi - 1; i++) order[i] = order[i + 1];
-      this.hi = hi - 1;
+      this.hi_ = hi - 1;
     }
-    this.count--;
-    if (this.count === 0) {
-      this.lo = 0;
-      this.hi = 0;
+    this.count_--;
+    if (this.count_ === 0) {
+      this.lo_ = 0;
+      this.hi_ = 0;
     }
-    if (order.length > 8 && this.count * 4 < order.length) this.resize(order.length >> 1);
+    if (order.length > 8 && this.count_ * 4 < order.length) this.resize_(order.length >> 1);
   }
 
   /** Reallocates the order array, moving the window to its start. */
-  private resize(capacity: number): void {
+  private resize_(capacity: number): void {
     const next = new Int32Array(capacity);
-    const order = this.order;
+    const order = this.order_;
     let n = 0;
-    for (let i = this.lo; i < this.hi; i++) next[n++] = order[i];
-    this.order = next;
-    this.lo = 0;
-    this.hi = n;
+    for (let i = this.lo_; i < this.hi_; i++) next[n++] = order[i];
+    this.order_ = next;
+    this.lo_ = 0;
+    this.hi_ = n;
   }
 
   // ---- randomized -----------------------------------------------------------
@@ -233,10 +233,10 @@ export class Pool {
   // passed as arguments or returned: V8 would box such doubles (32-bit
   // weights exceed its small integers) on every call that is not inlined.
 
-  private randomSelect(s: SlotStore, random: RandomSource, n: number, out: RefArray, consume: number): number {
-    const policy = this.policy;
-    const select = policy.select;
-    const tree = this.tree as Float64Array;
+  private randomSelect_(s: SlotStore, random: RandomSource, n: number, out: RefArray, consume: number): number {
+    const policy = this.policy_;
+    const select = policy.select_;
+    const tree = this.tree_ as Float64Array;
     const size = tree.length - 1;
     let taken = 0;
     // Draw without replacement: a drawn PE's weight is taken out of the tree
@@ -257,70 +257,70 @@ export class Pool {
           value -= tree[next];
         }
       }
-      if (index >= this.count) index = this.count - 1;
-      const slot = this.order[index];
+      if (index >= this.count_) index = this.count_ - 1;
+      const slot = this.order_[index];
       out[taken++] = slot;
-      this.addWeight(s, index, slot, -1);
+      this.addWeight_(s, index, slot, -1);
       if (i < consume && select !== null) select(s, slot);
     }
-    const weight = policy.weight as (s: PolicyStore, slot: number) => void;
+    const weight = policy.weight_ as (s: PolicyStore, slot: number) => void;
     for (let i = 0; i < taken; i++) {
       const slot = out[i];
       weight(s, slot);
-      this.addWeight(s, auxOf(s, slot), slot, 1);
+      this.addWeight_(s, auxOf(s, slot), slot, 1);
     }
     return taken;
   }
 
-  private randomInsert(s: SlotStore, slot: number): void {
-    if (this.count === this.order.length) this.rebuild(s, this.order.length * 2);
-    const index = this.count;
-    this.order[index] = slot;
+  private randomInsert_(s: SlotStore, slot: number): void {
+    if (this.count_ === this.order_.length) this.rebuild_(s, this.order_.length * 2);
+    const index = this.count_;
+    this.order_[index] = slot;
     setAux(s, slot, index);
-    this.count = index + 1;
-    this.hi = this.count;
-    this.addWeight(s, index, slot, 1);
+    this.count_ = index + 1;
+    this.hi_ = this.count_;
+    this.addWeight_(s, index, slot, 1);
   }
 
-  private randomRemove(s: SlotStore, slot: number): void {
+  private randomRemove_(s: SlotStore, slot: number): void {
     const index = auxOf(s, slot);
-    const last = this.count - 1;
-    this.addWeight(s, index, slot, -1);
+    const last = this.count_ - 1;
+    this.addWeight_(s, index, slot, -1);
     if (index !== last) {
-      const moved = this.order[last];
-      this.addWeight(s, last, moved, -1);
-      this.order[index] = moved;
+      const moved = this.order_[last];
+      this.addWeight_(s, last, moved, -1);
+      this.order_[index] = moved;
       setAux(s, moved, index);
-      this.addWeight(s, index, moved, 1);
+      this.addWeight_(s, index, moved, 1);
     }
-    this.count = last;
-    this.hi = last;
-    if (this.count === 0) (this.tree as Float64Array)[0] = 0;
-    if (this.order.length > 8 && this.count * 4 < this.order.length) this.rebuild(s, this.order.length >> 1);
+    this.count_ = last;
+    this.hi_ = last;
+    if (this.count_ === 0) (this.tree_ as Float64Array)[0] = 0;
+    if (this.order_.length > 8 && this.count_ * 4 < this.order_.length) this.rebuild_(s, this.order_.length >> 1);
   }
 
   /** Recomputes a randomized PE's weight after its values or state changed (re-registration). */
-  reweigh(s: SlotStore, slot: number): void {
+  reweigh_(s: SlotStore, slot: number): void {
     const index = auxOf(s, slot);
-    this.addWeight(s, index, slot, -1);
-    (this.policy.weight as (s: PolicyStore, slot: number) => void)(s, slot);
-    this.addWeight(s, index, slot, 1);
+    this.addWeight_(s, index, slot, -1);
+    (this.policy_.weight_ as (s: PolicyStore, slot: number) => void)(s, slot);
+    this.addWeight_(s, index, slot, 1);
   }
 
   /** Adds sign x the slot's stored weight at member `index` of the Fenwick tree. */
-  private addWeight(s: SlotStore, index: number, slot: number, sign: number): void {
+  private addWeight_(s: SlotStore, index: number, slot: number, sign: number): void {
     const delta = sign * s.f[(slot * RECORD_WORDS + F_KEY) >> 1];
-    const tree = this.tree as Float64Array;
+    const tree = this.tree_ as Float64Array;
     const size = tree.length - 1;
     for (let i = index + 1; i <= size; i += i & -i) tree[i] += delta;
     tree[0] += delta;
   }
 
-  private rebuild(s: SlotStore, capacity: number): void {
+  private rebuild_(s: SlotStore, capacity: number): void {
     const next = new Int32Array(capacity);
-    for (let i = 0; i < this.count; i++) next[i] = this.order[i];
-    this.order = next;
-    this.tree = new Float64Array(capacity + 1);
-    for (let i = 0; i < this.count; i++) this.addWeight(s, i, next[i], 1);
+    for (let i = 0; i < this.count_; i++) next[i] = this.order_[i];
+    this.order_ = next;
+    this.tree_ = new Float64Array(capacity + 1);
+    for (let i = 0; i < this.count_; i++) this.addWeight_(s, i, next[i], 1);
   }
 }

@@ -18,18 +18,18 @@ export interface AddressBuffers {
  */
 export interface PoolElementRecord {
   element: PoolElement;
-  asap: Transport;
-  userBuffers: AddressBuffers;
-  asapBuffers: AddressBuffers;
+  asap_: Transport;
+  userBuffers_: AddressBuffers;
+  asapBuffers_: AddressBuffers;
 }
 
 export function newPoolElementRecord(): PoolElementRecord {
   const element = newPoolElement(0, 0, 0, newTransport(0, 0, 0, []), newPolicy(0), null);
   return {
     element: element,
-    asap: newTransport(0, 0, 0, []),
-    userBuffers: { v4: [], v6: [] },
-    asapBuffers: { v4: [], v6: [] },
+    asap_: newTransport(0, 0, 0, []),
+    userBuffers_: { v4: [], v6: [] },
+    asapBuffers_: { v4: [], v6: [] },
   };
 }
 

@@ -33,25 +33,25 @@ export function powerOfTwoAtLeast(n: number): number {
  * Keeps the load factor at or below 1/2.
  */
 export class U32Table {
-  keys: Uint32Array;
-  values: Int32Array;
-  mask: number;
-  size: number;
+  keys_: Uint32Array;
+  values_: Int32Array;
+  mask_: number;
+  size_: number;
 
   constructor(initialCapacity: number) {
     const capacity = powerOfTwoAtLeast(initialCapacity < 8 ? 8 : initialCapacity);
-    this.keys = new Uint32Array(capacity);
-    this.values = new Int32Array(capacity);
-    this.values.fill(-1);
-    this.mask = capacity - 1;
-    this.size = 0;
+    this.keys_ = new Uint32Array(capacity);
+    this.values_ = new Int32Array(capacity);
+    this.values_.fill(-1);
+    this.mask_ = capacity - 1;
+    this.size_ = 0;
   }
 
   /** The value stored for `key`, or -1. */
-  get(key: number): number {
-    const keys = this.keys;
-    const values = this.values;
-    const mask = this.mask;
+  get_(key: number): number {
+    const keys = this.keys_;
+    const values = this.values_;
+    const mask = this.mask_;
     let i = mix32(key) & mask;
     for (;;) {
       const v = values[i];
@@ -62,17 +62,17 @@ export class U32Table {
   }
 
   /** Stores `value` (>= 0) for `key`, replacing an existing value. */
-  set(key: number, value: number): void {
-    if ((this.size + 1) * 2 > this.mask + 1) this.resize((this.mask + 1) * 2);
-    const keys = this.keys;
-    const values = this.values;
-    const mask = this.mask;
+  set_(key: number, value: number): void {
+    if ((this.size_ + 1) * 2 > this.mask_ + 1) this.resize_((this.mask_ + 1) * 2);
+    const keys = this.keys_;
+    const values = this.values_;
+    const mask = this.mask_;
     let i = mix32(key) & mask;
     for (;;) {
       if (values[i] < 0) {
         keys[i] = key;
         values[i] = value;
-        this.size++;
+        this.size_++;
         return;
       }
       if (keys[i] === key) {
@@ -84,10 +84,10 @@ export class U32Table {
   }
 
   /** Removes `key`; returns its value or -1. */
-  remove(key: number): number {
-    const keys = this.keys;
-    const values = this.values;
-    const mask = this.mask;
+  remove_(key: number): number {
+    const keys = this.keys_;
+    const values = this.values_;
+    const mask = this.mask_;
     let i = mix32(key) & mask;
     for (;;) {
       const v = values[i];
@@ -112,21 +112,21 @@ export class U32Table {
     }
     values[hole] = -1;
     keys[hole] = 0;
-    this.size--;
-    if (this.mask > 7 && this.size * 8 < this.mask + 1) this.resize((this.mask + 1) / 2);
+    this.size_--;
+    if (this.mask_ > 7 && this.size_ * 8 < this.mask_ + 1) this.resize_((this.mask_ + 1) / 2);
     return removed;
   }
 
-  private resize(capacity: number): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    this.keys = new Uint32Array(capacity);
-    this.values = new Int32Array(capacity);
-    this.values.fill(-1);
-    this.mask = capacity - 1;
-    this.size = 0;
+  private resize_(capacity: number): void {
+    const oldKeys = this.keys_;
+    const oldValues = this.values_;
+    this.keys_ = new Uint32Array(capacity);
+    this.values_ = new Int32Array(capacity);
+    this.values_.fill(-1);
+    this.mask_ = capacity - 1;
+    this.size_ = 0;
     for (let i = 0; i < oldValues.length; i++) {
-      if (oldValues[i] >= 0) this.set(oldKeys[i], oldValues[i]);
+      if (oldValues[i] >= 0) this.set_(oldKeys[i], oldValues[i]);
     }
   }
 }

@@ -129,83 +129,56 @@ export interface RegistrarConfig {
   cspIntervalMs: number;
 }
 
-/** rsplib's defaults (ours where rsplib has none); a fresh object each call. */
+// Numeric options as "name:default:minimum:maximum" (defaults and clamps
+// as rsplib), parsed when used: a string keeps the table a constant and the
+// bundle small.
+const NUMBERS =
+  "identifier:0:0:4294967295 asapPort:3863:0:65535 enrpPort:9901:0:65535 announcePort:3863:1:65535 " +
+  "serverAnnounceCycleMs:1000:100:60000 announceTtl:30:1:255 enrpAnnouncePort:9901:1:65535 " +
+  "autoCloseTimeoutMs:300000:5000:2147483647 keepAliveTransmissionIntervalMs:5000:300:300000 " +
+  "keepAliveTimeoutIntervalMs:5000:100:60000 maxBadPeReports:3:1:65535 maxHandleResolutionItems:3:1:128 " +
+  "maxIncrement:0:0:128 distanceStepMs:50:1:60000 maxHandleResolutionRate:100:0:1000000000 " +
+  "handleResolutionBurst:200:1:1000000000 maxEndpointUnreachableRate:10:0:1000000000 " +
+  "endpointUnreachableBurst:20:1:1000000000 maxAssociations:4096:1:1048576 " +
+  "maxPoolElementsPerAssociation:128:1:1048576 maxPools:16384:1:1048576 maxPoolElements:65536:1:16777216 " +
+  "maxPoolElementsPerPool:65536:1:1048576 maxPoolHandleLength:32:1:255 maxAddresses:64:1:64 " +
+  "maxMessageSize:8192:64:65535 transmitQueueCapacity:4096:16:1048576 eventQueueCapacity:1024:1:1048576 " +
+  "maxElementsPerHandleTableRequest:128:1:65535 mentorDiscoveryTimeoutMs:5000:1000:60000 " +
+  "peerHeartbeatCycleMs:2444:1000:300000 peerMaxTimeLastHeardMs:5000:1000:300000 " +
+  "peerMaxTimeNoResponseMs:5000:1000:60000 takeoverExpiryIntervalMs:5000:1000:60000 cspIntervalMs:0:0:3600000";
+/** 0 means "off" here, so it is not clamped up. */
+const ZERO_ALLOWED = "autoCloseTimeoutMs";
+const SCOPE_NAMES = " loopback linklocal sitelocal global";
+
+/**
+ * rsplib's defaults (ours where rsplib has none); a fresh object each call.
+ * The numbers come from NUMBERS; lists of addresses are the options named
+ * *Addresses.
+ */
 export function defaultRegistrarConfig(): RegistrarConfig {
-  return {
+  const config: { [name: string]: unknown } = {
     random: null,
-    identifier: 0,
     asapAddresses: [],
-    asapPort: 3863,
     asapTransports: [""],
     enrpAddresses: [],
-    enrpPort: 9901,
     enrpTransports: [""],
     asapAnnounce: true,
     announceAddress: "239.0.0.50",
-    announcePort: 3863,
-    serverAnnounceCycleMs: 1000,
-    announceTtl: 30,
     enrpAnnounce: true,
     enrpAnnounceAddress: "239.0.0.51",
-    enrpAnnouncePort: 9901,
-    autoCloseTimeoutMs: 300000,
-    keepAliveTransmissionIntervalMs: 5000,
-    keepAliveTimeoutIntervalMs: 5000,
-    maxBadPeReports: 3,
-    maxHandleResolutionItems: 3,
-    maxIncrement: 0,
     minAddressScope: "sitelocal",
-    distanceStepMs: 50,
     disableIPv6: false,
-    maxHandleResolutionRate: 100,
-    handleResolutionBurst: 200,
-    maxEndpointUnreachableRate: 10,
-    endpointUnreachableBurst: 20,
-    maxAssociations: 4096,
-    maxPoolElementsPerAssociation: 128,
-    maxPools: 16384,
-    maxPoolElements: 65536,
-    maxPoolElementsPerPool: 65536,
-    maxPoolHandleLength: 32,
-    maxAddresses: 64,
-    maxMessageSize: 8192,
-    transmitQueueCapacity: 4096,
-    eventQueueCapacity: 1024,
     peers: [],
-    maxElementsPerHandleTableRequest: 128,
-    mentorDiscoveryTimeoutMs: 5000,
-    peerHeartbeatCycleMs: 2444,
-    peerMaxTimeLastHeardMs: 5000,
-    peerMaxTimeNoResponseMs: 5000,
-    takeoverExpiryIntervalMs: 5000,
     supportTakeoverSuggestion: false,
     cspServer: "",
-    cspIntervalMs: 0,
   };
+  const numbers = NUMBERS.split(" ");
+  for (let i = 0; i < numbers.length; i++) {
+    const spec = numbers[i].split(":");
+    config[spec[0]] = +spec[1];
+  }
+  return config as unknown as RegistrarConfig;
 }
-
-// Numeric options as "name:minimum:maximum" (clamps as rsplib), parsed when
-// validating; a string keeps the table a frozen constant and the bundle small.
-const NUMBERS =
-  "identifier:0:4294967295 asapPort:0:65535 enrpPort:0:65535 announcePort:1:65535 " +
-  "serverAnnounceCycleMs:100:60000 announceTtl:1:255 enrpAnnouncePort:1:65535 " +
-  "autoCloseTimeoutMs:5000:2147483647 keepAliveTransmissionIntervalMs:300:300000 " +
-  "keepAliveTimeoutIntervalMs:100:60000 maxBadPeReports:1:65535 maxHandleResolutionItems:1:128 " +
-  "maxIncrement:0:128 distanceStepMs:1:60000 maxHandleResolutionRate:0:1000000000 " +
-  "handleResolutionBurst:1:1000000000 maxEndpointUnreachableRate:0:1000000000 " +
-  "endpointUnreachableBurst:1:1000000000 maxAssociations:1:1048576 " +
-  "maxPoolElementsPerAssociation:1:1048576 maxPools:1:1048576 maxPoolElements:1:16777216 " +
-  "maxPoolElementsPerPool:1:1048576 maxPoolHandleLength:1:255 maxAddresses:1:64 " +
-  "maxMessageSize:64:65535 transmitQueueCapacity:16:1048576 eventQueueCapacity:1:1048576 " +
-  "maxElementsPerHandleTableRequest:1:65535 mentorDiscoveryTimeoutMs:1000:60000 " +
-  "peerHeartbeatCycleMs:1000:300000 peerMaxTimeLastHeardMs:1000:300000 " +
-  "peerMaxTimeNoResponseMs:1000:60000 takeoverExpiryIntervalMs:1000:60000 cspIntervalMs:0:3600000";
-/** 0 means "off" here, so it is not clamped up. */
-const ZERO_ALLOWED = "autoCloseTimeoutMs";
-const BOOLEANS = "asapAnnounce enrpAnnounce disableIPv6 supportTakeoverSuggestion";
-/** Lists of strings; the first two hold addresses. */
-const LISTS = "asapAddresses enrpAddresses asapTransports enrpTransports peers";
-const SCOPE_NAMES = " loopback linklocal sitelocal global";
 
 function bad(name: string, what: string): TypeError {
   return new TypeError("registrar config: " + name + " " + what);
@@ -228,9 +201,10 @@ export function scopeByName(name: string): number {
  * (a typo must not silently fall back to a default).
  */
 export function validateRegistrarConfig(options: Partial<RegistrarConfig> | null): RegistrarConfig {
+  const defaults = defaultRegistrarConfig() as unknown as { [name: string]: unknown };
   const config = defaultRegistrarConfig() as unknown as { [name: string]: unknown };
   const given = (options === null || options === undefined ? {} : options) as { [name: string]: unknown };
-  const keys = Object.keys(given);
+  let keys = Object.keys(given);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (!(key in config)) throw bad(key, "is not a registrar option");
@@ -243,24 +217,24 @@ export function validateRegistrarConfig(options: Partial<RegistrarConfig> | null
     let value = config[name] as number;
     if (typeof value !== "number" || value !== value) throw bad(name, "must be a number");
     value = Math.floor(value);
-    const min = +spec[1];
-    const max = +spec[2];
+    const min = +spec[2];
+    const max = +spec[3];
     if (value < min && !(value === 0 && name === ZERO_ALLOWED)) value = min;
     if (value > max) value = max;
     config[name] = value;
   }
-  const booleans = BOOLEANS.split(" ");
-  for (let i = 0; i < booleans.length; i++) {
-    if (typeof config[booleans[i]] !== "boolean") throw bad(booleans[i], "must be true or false");
-  }
-  const lists = LISTS.split(" ");
-  for (let i = 0; i < lists.length; i++) {
-    const name = lists[i];
-    const list = config[name] as string[];
+  // Booleans and lists of strings: the options whose default is one.
+  keys = Object.keys(defaults);
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i];
+    const value = config[name];
+    if (typeof defaults[name] === "boolean" && typeof value !== "boolean") throw bad(name, "must be true or false");
+    if (!Array.isArray(defaults[name])) continue;
+    const list = value as string[];
     if (!Array.isArray(list)) throw bad(name, "must be an array of strings");
     for (let j = 0; j < list.length; j++) {
       if (typeof list[j] !== "string") throw bad(name, "must be an array of strings");
-      if (i < 2 && parseAddress(list[j]) === null) throw bad(name, "has a malformed address: " + list[j]);
+      if (name.slice(-9) === "Addresses" && parseAddress(list[j]) === null) throw bad(name, "has a malformed address: " + list[j]);
     }
     config[name] = list.slice();
   }

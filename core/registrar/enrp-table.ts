@@ -55,16 +55,16 @@ export interface HandleTableResponder {
 }
 
 interface WalkState {
-  cursor: TableCursor;
-  own: boolean;
+  cursor_: TableCursor;
+  own_: boolean;
   /** The requester's server id of the walk under way. */
-  requester: number;
+  requester_: number;
 }
 
 interface PageTarget {
-  count: number;
-  bytes: number;
-  max: number;
+  count_: number;
+  bytes_: number;
+  max_: number;
 }
 
 function paddedLength(n: number): number {
@@ -95,41 +95,41 @@ export function createHandleTableResponder(registrar: Registrar): HandleTableRes
   /** Reusable records of one page, and the refs the walk visited. */
   const records: PoolElementRecord[] = [];
   const refs: number[] = [];
-  const page: PageTarget = { count: 0, bytes: 0, max: 0 };
+  const page: PageTarget = { count_: 0, bytes_: 0, max_: 0 };
   const statistics: HandleTableStatistics = { requests: 0, responses: 0, elementsSent: 0, dropped: 0 };
 
   function visit(target: PageTarget, ref: number): boolean {
-    const i = target.count;
+    const i = target.count_;
     while (records.length <= i) records.push(newPoolElementRecord());
     hs.readPoolElement(ref, records[i]);
     let size = elementBytes(records[i].element);
     if (i === 0 || hs.getPool(refs[i - 1]) !== hs.getPool(ref)) size += 4 + paddedLength(hs.getPoolHandle(ref).length);
     // Always take one PE, so a walk cannot stall on a huge one.
-    if (i > 0 && target.bytes + size > PAGE_BYTES) return false;
-    target.bytes += size;
+    if (i > 0 && target.bytes_ + size > PAGE_BYTES) return false;
+    target.bytes_ += size;
     refs[i] = ref;
-    target.count = i + 1;
+    target.count_ = i + 1;
     return true;
   }
 
   function answer(association: number, stream: number, requester: number, own: boolean): void {
     let walk = association < walks.length ? walks[association] : null;
     if (walk === null || walk === undefined) {
-      walk = { cursor: newTableCursor(), own: own, requester: requester };
+      walk = { cursor_: newTableCursor(), own_: own, requester_: requester };
       while (walks.length <= association) walks.push(null);
       walks[association] = walk;
-    } else if (walk.own !== own || walk.requester !== requester || walk.cursor.done) {
+    } else if (walk.own_ !== own || walk.requester_ !== requester || walk.cursor_.done) {
       // A different question starts a new walk (RFC 5353 s3.6: the requester
       // keeps asking while M is set; anything else begins again).
-      resetTableCursor(walk.cursor);
-      walk.own = own;
-      walk.requester = requester;
+      resetTableCursor(walk.cursor_);
+      walk.own_ = own;
+      walk.requester_ = requester;
     }
-    page.count = 0;
-    page.bytes = 0;
-    page.max = registrar.config.maxElementsPerHandleTableRequest;
-    hs.nextPage(walk.cursor, own ? registrar.identifier : -1, page.max, visit, page);
-    const n = page.count;
+    page.count_ = 0;
+    page.bytes_ = 0;
+    page.max_ = registrar.config.maxElementsPerHandleTableRequest;
+    hs.nextPage(walk.cursor_, own ? registrar.identifier : -1, page.max_, visit, page);
+    const n = page.count_;
     // Group the page's PEs by pool (the walk is in pool order).
     const entries: PoolEntry[] = [];
     let entry: PoolEntry | null = null;
@@ -143,7 +143,7 @@ export function createHandleTableResponder(registrar: Registrar): HandleTableRes
       }
       entry.poolElements.push(records[i].element);
     }
-    response.flags = walk.cursor.done ? 0 : ENRP_FLAG_MORE_TO_SEND;
+    response.flags = walk.cursor_.done ? 0 : ENRP_FLAG_MORE_TO_SEND;
     response.senderServerIdentifier = registrar.identifier;
     response.receiverServerIdentifier = requester;
     response.poolEntries = entries;
@@ -156,7 +156,7 @@ export function createHandleTableResponder(registrar: Registrar): HandleTableRes
     statistics.responses++;
     statistics.elementsSent += n;
     // The last page ends the walk; the next request starts from the top.
-    if (walk.cursor.done) walks[association] = null;
+    if (walk.cursor_.done) walks[association] = null;
   }
 
   return {
@@ -181,24 +181,26 @@ export function createHandleTableResponder(registrar: Registrar): HandleTableRes
  */
 export function createEnrpTableExtension(registrar: Registrar): RegistrarExtension & { responder: HandleTableResponder } {
   const responder = createHandleTableResponder(registrar);
+  // One no-op for the hooks this extension ignores (fewer parameters than
+  // the interface names are fine in TypeScript and cost nothing).
+  const ignore = function (): void {};
+  const forget = function (now: number, association: number): void {
+    responder.forget(association);
+  };
   return {
     responder: responder,
-    start: function (now: number): boolean {
+    start: function (): boolean {
       return true;
     },
-    stop: function (now: number): void {},
-    handleUpdate: function (now: number, action: number, ref: number): void {},
-    handleAssociationUp: function (now: number, association: number, remoteAddresses: string[], remotePort: number, listener: number): void {
-      responder.forget(association);
-    },
-    handleAssociationDown: function (now: number, association: number, reason: number): void {
-      responder.forget(association);
-    },
+    stop: ignore,
+    handleUpdate: ignore,
+    handleAssociationUp: forget,
+    handleAssociationDown: forget,
     handleMessage: function (now: number, association: number, stream: number, bytes: Uint8Array): void {
       responder.handleMessage(now, association, stream, bytes);
     },
-    handleDatagram: function (now: number, socket: number, bytes: Uint8Array, address: string, port: number): void {},
-    handleTimeout: function (now: number): void {},
+    handleDatagram: ignore,
+    handleTimeout: ignore,
     pollTimeout: function (): number {
       return -1;
     },

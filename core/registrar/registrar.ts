@@ -221,30 +221,30 @@ export interface Registrar extends Machine<RegistrarEvent> {
 }
 
 interface Bucket {
-  tokens: number;
-  at: number;
+  tokens_: number;
+  at_: number;
 }
 
 interface AssociationState {
-  kind: number;
-  addresses: Uint8Array[];
+  kind_: number;
+  addresses_: Uint8Array[];
   /** The PE's ASAP transport as seen from here (RFC 5354 s3.10 for ENRP). */
-  asap: Transport;
-  lastActivity: number;
+  asap_: Transport;
+  lastActivity_: number;
   /** We closed or aborted it: ignore what still arrives. */
-  ending: boolean;
-  resolutions: Bucket;
-  reports: Bucket;
+  ending_: boolean;
+  resolutions_: Bucket;
+  reports_: Bucket;
 }
 
 /** Takes one token from a bucket refilled at `rate` per second up to `burst`; rate 0 = unlimited. */
 function take(b: Bucket, now: number, rate: number, burst: number): boolean {
   if (rate <= 0) return true;
-  let tokens = b.tokens;
-  if (now > b.at) tokens += ((now - b.at) * rate) / 1000;
+  let tokens = b.tokens_;
+  if (now > b.at_) tokens += ((now - b.at_) * rate) / 1000;
   if (tokens > burst) tokens = burst;
-  b.at = now;
-  b.tokens = tokens >= 1 ? tokens - 1 : tokens;
+  b.at_ = now;
+  b.tokens_ = tokens >= 1 ? tokens - 1 : tokens;
   return tokens >= 1;
 }
 
@@ -371,8 +371,8 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
 
   function end(now: number, association: number, abort: boolean, cause: number): void {
     const state = associations[association];
-    if (state === null || state === undefined || state.ending) return;
-    state.ending = true;
+    if (state === null || state === undefined || state.ending_) return;
+    state.ending_ = true;
     if (abort) queueAbort(actions, association);
     else queueClose(actions, association);
     statistics.associationsEnded++;
@@ -402,7 +402,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
     send(association, 0, keepAlive);
     statistics.keepAlivesSent++;
     const state = associations[association];
-    if (state !== null && state !== undefined) state.lastActivity = now;
+    if (state !== null && state !== undefined) state.lastActivity_ = now;
     hs.setTimer(ref, now + config.keepAliveTimeoutIntervalMs, TIMER_KEEP_ALIVE_TIMEOUT);
   }
 
@@ -418,7 +418,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
       cause = CAUSE_INVALID_VALUES;
     } else {
       const transport = pe.userTransport;
-      filterAddresses(transport.addresses, state.addresses, minScope, noIPv6, kept, filtered);
+      filterAddresses(transport.addresses, state.addresses_, minScope, noIPv6, kept, filtered);
       if (kept.length === 0) {
         // Addresses the association does not use may be spoofed (RFC 5355 s3):
         // a security rejection; usable-looking but below the minimum scope: invalid.
@@ -426,7 +426,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
       } else {
         transport.addresses = kept;
         pe.homeRegistrarIdentifier = identifier;
-        pe.asapTransport = state.asap;
+        pe.asapTransport = state.asap_;
         const ref = hs.lookup(handle, pe.identifier);
         const other = ref >= 0 ? hs.getAssociation(ref) : 0;
         if (other !== 0 && other !== association) {
@@ -497,7 +497,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
     statistics.handleResolutions++;
     let cause = 0;
     let n = 0;
-    if (!take(state.resolutions, now, config.maxHandleResolutionRate, config.handleResolutionBurst)) {
+    if (!take(state.resolutions_, now, config.maxHandleResolutionRate, config.handleResolutionBurst)) {
       // RFC 5355 s3: flooding. The PU learns it is throttled; the handlespace is untouched.
       cause = CAUSE_LACK_OF_RESOURCES;
       statistics.handleResolutionsRefused++;
@@ -543,7 +543,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
   /** RFC 5352 s3.5 / RFC 5353 MAX-BAD-PE-REPORT, rate-limited per association (RFC 5355 s3). */
   function unreachable(now: number, association: number, state: AssociationState, m: AsapMessage): void {
     statistics.unreachableReports++;
-    if (!take(state.reports, now, config.maxEndpointUnreachableRate, config.endpointUnreachableBurst)) {
+    if (!take(state.reports_, now, config.maxEndpointUnreachableRate, config.endpointUnreachableBurst)) {
       statistics.unreachableReportsIgnored++;
       emit(EVENT_RATE_LIMITED, now, association, m.poolHandle, m.peIdentifier as number, ASAP_ENDPOINT_UNREACHABLE);
       return;
@@ -717,8 +717,8 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
       let next = -1;
       for (let a = 1; a < associations.length; a++) {
         const state = associations[a];
-        if (state === null || state === undefined || state.ending) continue;
-        const due = state.lastActivity + timeout;
+        if (state === null || state === undefined || state.ending_) continue;
+        const due = state.lastActivity_ + timeout;
         if (due <= now) end(now, a, false, CLOSED_IDLE);
         else next = earlier(next, due);
       }
@@ -753,13 +753,13 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
     const tcp = listener >= 0 && listenerTypes[listener] === PARAM_TCP_TRANSPORT;
     if (tcp && usable.length > 1) usable.length = 1;
     const state: AssociationState = {
-      kind: kind === KIND_ASAP ? KIND_ASAP : KIND_ENRP,
-      addresses: addresses,
-      asap: newTransport(tcp ? PARAM_TCP_TRANSPORT : PARAM_SCTP_TRANSPORT, remotePort, TRANSPORT_USE_DATA_ONLY, usable),
-      lastActivity: now,
-      ending: false,
-      resolutions: { tokens: config.handleResolutionBurst, at: now },
-      reports: { tokens: config.endpointUnreachableBurst, at: now },
+      kind_: kind === KIND_ASAP ? KIND_ASAP : KIND_ENRP,
+      addresses_: addresses,
+      asap_: newTransport(tcp ? PARAM_TCP_TRANSPORT : PARAM_SCTP_TRANSPORT, remotePort, TRANSPORT_USE_DATA_ONLY, usable),
+      lastActivity_: now,
+      ending_: false,
+      resolutions_: { tokens_: config.handleResolutionBurst, at_: now },
+      reports_: { tokens_: config.endpointUnreachableBurst, at_: now },
     };
     while (associations.length <= association) associations.push(null);
     associations[association] = state;
@@ -771,7 +771,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
       return;
     }
     if (config.autoCloseTimeoutMs > 0) autoCloseAt = earlier(autoCloseAt, now + config.autoCloseTimeoutMs);
-    if (state.kind === KIND_ENRP && extension !== null) {
+    if (state.kind_ === KIND_ENRP && extension !== null) {
       extension.handleAssociationUp(now, association, remoteAddresses, remotePort, listener);
     }
   }
@@ -784,7 +784,7 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
     statistics.associationsDown++;
     dropTransmits(transmits, association);
     emit(EVENT_ASSOCIATION_DOWN, now, association, null, 0, reason);
-    if (state.kind === KIND_ASAP) {
+    if (state.kind_ === KIND_ASAP) {
       // rsplib: every PE registered over a lost association goes at once.
       visitNow = now;
       visitReason = REMOVED_ASSOCIATION_DOWN;
@@ -796,14 +796,14 @@ export function createRegistrar(options: Partial<RegistrarConfig>): Registrar {
 
   function handleMessage(now: number, association: number, stream: number, ppid: number, bytes: Uint8Array): void {
     const state = association < associations.length ? associations[association] : null;
-    if (!running || state === null || state === undefined || state.ending) return;
-    state.lastActivity = now;
-    if (ppid !== (state.kind === KIND_ASAP ? PPID_ASAP : PPID_ENRP)) {
+    if (!running || state === null || state === undefined || state.ending_) return;
+    state.lastActivity_ = now;
+    if (ppid !== (state.kind_ === KIND_ASAP ? PPID_ASAP : PPID_ENRP)) {
       // rsplib: a PPID that does not match the socket is answered with an ABORT.
       end(now, association, true, CLOSED_PPID_MISMATCH);
       return;
     }
-    if (state.kind === KIND_ASAP) {
+    if (state.kind_ === KIND_ASAP) {
       handleAsap(now, association, state, stream, bytes);
     } else {
       statistics.enrpMessages++;

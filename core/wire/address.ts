@@ -51,94 +51,71 @@ function parseDotted(text: string, start: number, end: number, out: Uint8Array, 
   return i === end;
 }
 
+/** One to four hex digits as a number, or -1. */
+function parseHexWord(text: string): number {
+  const n = text.length;
+  if (n < 1 || n > 4) {
+    return -1;
+  }
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hexValue(text.charCodeAt(i));
+    if (h < 0) {
+      return -1;
+    }
+    value = value * 16 + h;
+  }
+  return value;
+}
+
 function parseIPv6(text: string): Address | null {
   const n = text.length;
   if (n < 2 || n > 45) {
     return null;
   }
-  const words = new Uint16Array(8);
-  let count = 0;
+  // At most one "::" (the gap); each side is colon-separated words.
+  const halves = text.split("::");
+  if (halves.length > 2) {
+    return null;
+  }
+  const words: number[] = [];
   let gap = -1; // index in words where "::" stands
-  let i = 0;
-  if (text.charCodeAt(0) === 58) {
-    if (text.charCodeAt(1) !== 58) {
-      return null;
+  for (let h = 0; h < halves.length; h++) {
+    if (h === 1) {
+      gap = words.length;
     }
-    gap = 0;
-    i = 2;
-  }
-  while (i < n) {
-    const start = i;
-    let value = 0;
-    while (i < n) {
-      const h = hexValue(text.charCodeAt(i));
-      if (h < 0) {
-        break;
+    if (halves[h] === "") {
+      continue;
+    }
+    const groups = halves[h].split(":");
+    for (let i = 0; i < groups.length; i++) {
+      const group = groups[i];
+      if (group.indexOf(".") >= 0) {
+        // Embedded IPv4 tail: the last 32 bits (RFC 4291 s2.2 form 3).
+        const quad = new Uint8Array(4);
+        if (h < halves.length - 1 || i < groups.length - 1 || !parseDotted(group, 0, group.length, quad, 0)) {
+          return null;
+        }
+        words.push((quad[0] << 8) | quad[1], (quad[2] << 8) | quad[3]);
+      } else {
+        const word = parseHexWord(group);
+        if (word < 0) {
+          return null;
+        }
+        words.push(word);
       }
-      value = value * 16 + h;
-      i++;
-    }
-    if (i < n && text.charCodeAt(i) === 46) {
-      // Embedded IPv4 tail: the last 32 bits (RFC 4291 s2.2 form 3).
-      if (count > 6) {
-        return null;
-      }
-      const quad = new Uint8Array(4);
-      if (!parseDotted(text, start, n, quad, 0)) {
-        return null;
-      }
-      words[count] = (quad[0] << 8) | quad[1];
-      words[count + 1] = (quad[2] << 8) | quad[3];
-      count += 2;
-      i = n;
-      break;
-    }
-    const digits = i - start;
-    if (digits === 0 || digits > 4 || count >= 8) {
-      return null;
-    }
-    words[count] = value;
-    count++;
-    if (i === n) {
-      break;
-    }
-    if (text.charCodeAt(i) !== 58) {
-      return null;
-    }
-    i++;
-    if (i < n && text.charCodeAt(i) === 58) {
-      if (gap >= 0) {
-        return null; // only one "::"
-      }
-      gap = count;
-      i++;
-    } else if (i === n) {
-      return null; // trailing single colon
     }
   }
-  if (gap < 0) {
-    if (count !== 8) {
-      return null;
-    }
-  } else if (count > 7) {
+  const count = words.length;
+  if (gap < 0 ? count !== 8 : count > 7) {
     return null;
   }
   const out = new Uint8Array(16);
   // Words before the gap stay in place, words after it move to the end.
-  const tail = gap < 0 ? 0 : count - gap;
-  const head = count - tail;
-  let w = 0;
-  while (w < head) {
-    out[w * 2] = words[w] >>> 8;
-    out[w * 2 + 1] = words[w] & 0xff;
-    w++;
-  }
-  let k = 0;
-  while (k < tail) {
-    const target = 8 - tail + k;
-    out[target * 2] = words[head + k] >>> 8;
-    out[target * 2 + 1] = words[head + k] & 0xff;
-    k++;
+  for (let w = 0; w < count; w++) {
+    const at = gap >= 0 && w >= gap ? 16 - 2 * (count - w) : 2 * w;
+    out[at] = words[w] >>> 8;
+    out[at + 1] = words[w] & 0xff;
   }
   return out;
 }

@@ -57,6 +57,12 @@ import {
   u32,
 } from "./decoder.js";
 import type { Decoder } from "./decoder.js";
+import {
+  REASON_HANDLE_RESOLUTION_OPTION_LENGTH,
+  REASON_PE_IDENTIFIER_LENGTH,
+  REASON_SHORTER_THAN_FIXED_FIELDS,
+  REASON_UNRECOGNIZED_MESSAGE_TYPE,
+} from "./reasons.js";
 import { newAsapMessage } from "./build.js";
 import {
   at,
@@ -80,7 +86,7 @@ import {
   need,
 } from "./params.js";
 import type { AsapMessage } from "./types.js";
-import { finishWriter, MAX_LENGTH, patchU16, writeU16, writeU32, writeU8 } from "./writer.js";
+import { cannotEncode, finishWriter, MAX_LENGTH, patchU16, writeU16, writeU32, writeU8 } from "./writer.js";
 import type { Writer } from "./writer.js";
 
 /** Flag bits each ASAP type defines; the rest are reserved (RFC 5352 s2.2). */
@@ -118,7 +124,7 @@ function decodeAsapMessage(d: Decoder, b: Uint8Array, o: number, length: number)
   const type = b[o];
   const end = o + length;
   if (type < ASAP_REGISTRATION || type > ASAP_ERROR) {
-    return fail(d, CAUSE_UNRECOGNIZED_MESSAGE, o, "unrecognized message type", b.subarray(o, end), true);
+    return fail(d, CAUSE_UNRECOGNIZED_MESSAGE, o, REASON_UNRECOGNIZED_MESSAGE_TYPE, b.subarray(o, end), true);
   }
   checkFlags(d, b, o, asapFlags(type));
   const m = newAsapMessage(type);
@@ -126,7 +132,7 @@ function decodeAsapMessage(d: Decoder, b: Uint8Array, o: number, length: number)
   let p = o + 4;
   if (type === ASAP_ENDPOINT_KEEP_ALIVE || type === ASAP_SERVER_ANNOUNCE) {
     if (length < 8) {
-      return fail(d, CAUSE_INVALID_VALUES, o, "message shorter than its fixed fields", null, true);
+      return fail(d, CAUSE_INVALID_VALUES, o, REASON_SHORTER_THAN_FIXED_FIELDS, null, true);
     }
     m.serverIdentifier = u32(b, p);
     p += 4;
@@ -165,7 +171,7 @@ function decodeAsapMessage(d: Decoder, b: Uint8Array, o: number, length: number)
     case ASAP_HANDLE_RESOLUTION:
       q = poolHandle(d, b, q, end, m);
       if (at(b, q, end, PARAM_HANDLE_RESOLUTION_OPTION)) {
-        if (!checkFixedSize(d, b, q, 4, "handle resolution option length is not 8")) {
+        if (!checkFixedSize(d, b, q, 4, REASON_HANDLE_RESOLUTION_OPTION_LENGTH)) {
           return null;
         }
         m.items = u32(b, q + 4);
@@ -248,7 +254,7 @@ function peIdentifier(d: Decoder, b: Uint8Array, q: number, end: number, m: Asap
   if (!required && !at(b, q, end, PARAM_PE_IDENTIFIER)) {
     return q;
   }
-  if (!need(d, b, q, end, PARAM_PE_IDENTIFIER) || !checkFixedSize(d, b, q, 4, "PE identifier length is not 8")) {
+  if (!need(d, b, q, end, PARAM_PE_IDENTIFIER) || !checkFixedSize(d, b, q, 4, REASON_PE_IDENTIFIER_LENGTH)) {
     return -1;
   }
   m.peIdentifier = u32(b, q + 4);
@@ -297,9 +303,10 @@ function poolElements(d: Decoder, b: Uint8Array, q: number, end: number, m: Asap
 
 // ---------------------------------------------------------------- encoding
 
+/** A field the message type requires (a caller bug when it is missing). */
 function required(value: unknown, what: string): void {
   if (value === null || value === undefined) {
-    throw new Error("wire: ASAP message needs " + what);
+    cannotEncode(what);
   }
 }
 
@@ -318,9 +325,9 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
   writeU16(w, 0);
   switch (type) {
     case ASAP_REGISTRATION:
-      required(m.poolHandle, "a pool handle");
+      required(m.poolHandle, "poolHandle");
       if (m.poolElements.length !== 1) {
-        throw new Error("wire: ASAP_REGISTRATION needs exactly one pool element");
+        cannotEncode("poolElements"); // exactly one
       }
       encodePoolHandle(w, m.poolHandle as Uint8Array);
       encodePoolElement(w, m.poolElements[0]);
@@ -331,8 +338,8 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
     case ASAP_ENDPOINT_UNREACHABLE:
     case ASAP_REGISTRATION_RESPONSE:
     case ASAP_DEREGISTRATION_RESPONSE:
-      required(m.poolHandle, "a pool handle");
-      required(m.peIdentifier, "a PE identifier");
+      required(m.poolHandle, "poolHandle");
+      required(m.peIdentifier, "peIdentifier");
       encodePoolHandle(w, m.poolHandle as Uint8Array);
       encodeU32Parameter(w, PARAM_PE_IDENTIFIER, (m.peIdentifier as number) | 0);
       if ((type === ASAP_REGISTRATION_RESPONSE || type === ASAP_DEREGISTRATION_RESPONSE) && m.error !== null) {
@@ -341,7 +348,7 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
       break;
 
     case ASAP_HANDLE_RESOLUTION:
-      required(m.poolHandle, "a pool handle");
+      required(m.poolHandle, "poolHandle");
       encodePoolHandle(w, m.poolHandle as Uint8Array);
       if (m.items !== null) {
         encodeU32Parameter(w, PARAM_HANDLE_RESOLUTION_OPTION, m.items | 0);
@@ -350,7 +357,7 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
 
     case ASAP_HANDLE_RESOLUTION_RESPONSE:
     case ASAP_BUSINESS_CARD: {
-      required(m.poolHandle, "a pool handle");
+      required(m.poolHandle, "poolHandle");
       encodePoolHandle(w, m.poolHandle as Uint8Array);
       if (m.policy !== null) {
         encodePolicy(w, m.policy);
@@ -358,7 +365,7 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
       const pes = m.poolElements;
       const n = pes.length;
       if (type === ASAP_BUSINESS_CARD && n === 0) {
-        throw new Error("wire: ASAP_BUSINESS_CARD needs a pool element");
+        cannotEncode("poolElements"); // at least one
       }
       let i = 0;
       while (i < n) {
@@ -372,8 +379,8 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
     }
 
     case ASAP_ENDPOINT_KEEP_ALIVE:
-      required(m.serverIdentifier, "a server identifier");
-      required(m.poolHandle, "a pool handle");
+      required(m.serverIdentifier, "serverIdentifier");
+      required(m.poolHandle, "poolHandle");
       writeU32(w, (m.serverIdentifier as number) | 0);
       encodePoolHandle(w, m.poolHandle as Uint8Array);
       if (m.peIdentifier !== null) {
@@ -382,7 +389,7 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
       break;
 
     case ASAP_SERVER_ANNOUNCE: {
-      required(m.serverIdentifier, "a server identifier");
+      required(m.serverIdentifier, "serverIdentifier");
       writeU32(w, (m.serverIdentifier as number) | 0);
       const ts = m.transports;
       const n = ts.length;
@@ -396,20 +403,20 @@ export function encodeAsap(writer: Writer, message: AsapMessage): Uint8Array {
 
     case ASAP_COOKIE:
     case ASAP_COOKIE_ECHO:
-      required(m.cookie, "a cookie");
+      required(m.cookie, "cookie");
       encodeCookie(w, m.cookie as Uint8Array);
       break;
 
     case ASAP_ERROR:
-      required(m.error, "an operation error");
+      required(m.error, "error");
       encodeOperationError(w, m.error as NonNullable<AsapMessage["error"]>);
       break;
 
     default:
-      throw new Error("wire: unknown ASAP message type");
+      cannotEncode("type");
   }
   if (w.length > MAX_LENGTH) {
-    throw new Error("wire: message longer than 65535 bytes");
+    cannotEncode("length"); // over 65535 bytes
   }
   patchU16(w, 2, w.length);
   return finishWriter(w);

@@ -13,14 +13,32 @@ import {
   PARAM_HANDLE_RESOLUTION_OPTION,
   PARAM_PE_CHECKSUM,
 } from "./constants.js";
+import {
+  REASON_CONTAINER_EXCLUDES_PADDING,
+  REASON_INTERNAL_ERROR,
+  REASON_INVALID_BUFFER_RANGE,
+  REASON_LENGTH_FIELD_MISMATCH,
+  REASON_LENGTH_NOT_MULTIPLE_OF_4,
+  REASON_NON_ZERO_PADDING,
+  REASON_PARAMETER_LENGTH_BELOW_4,
+  REASON_PARAMETER_LENGTH_EXCEEDS_CONTAINER,
+  REASON_PARAMETER_PADDING_MISSING,
+  REASON_RESERVED_FLAGS_SET,
+  REASON_SHORTER_THAN_HEADER,
+  REASON_TRUNCATED_PARAMETER_HEADER,
+  REASON_UNRECOGNIZED_SKIPPED,
+  REASON_UNRECOGNIZED_SKIPPED_AND_REPORTED,
+  REASON_UNRECOGNIZED_STOP,
+  REASON_UNRECOGNIZED_STOP_AND_REPORT,
+} from "./reasons.js";
 
 export interface WireError {
   /** RFC 5354 error cause to send back (CAUSE_*). */
   cause: number;
   /** Byte offset from the start of the message where it went wrong. */
   offset: number;
-  /** Constant English text. */
-  reason: string;
+  /** REASON_* (reasons.ts; English in reason-text.ts). */
+  reason: number;
   /** Bytes to carry in the cause (the offending TLV / message), or null. */
   info: Uint8Array | null;
   /** False for the silent "stop" action bits (RFC 5354 s2): drop, send nothing. */
@@ -30,7 +48,8 @@ export interface WireError {
 /** A non-fatal deviation. */
 export interface Problem {
   offset: number;
-  reason: string;
+  /** REASON_* (reasons.ts; English in reason-text.ts). */
+  reason: number;
   /** CAUSE_UNRECOGNIZED_PARAMETER for skip-and-report, else CAUSE_UNSPECIFIED. */
   cause: number;
   /** Skip-and-report: the unknown TLV bytes to report in an ERROR. */
@@ -92,7 +111,7 @@ export function startDecode(d: Decoder, bytes: Uint8Array, offset: number, lengt
     length % 1 !== 0 ||
     offset + length > bytes.length
   ) {
-    d.error = { cause: CAUSE_UNSPECIFIED, offset: 0, reason: "invalid buffer range", info: null, report: false };
+    d.error = { cause: CAUSE_UNSPECIFIED, offset: 0, reason: REASON_INVALID_BUFFER_RANGE, info: null, report: false };
     return false;
   }
   d.base_ = offset;
@@ -101,12 +120,12 @@ export function startDecode(d: Decoder, bytes: Uint8Array, offset: number, lengt
 
 /** Last-resort guard: a decoder bug must still end as a structured error. */
 export function internalError(d: Decoder): null {
-  d.error = { cause: CAUSE_UNSPECIFIED, offset: 0, reason: "internal decoder error", info: null, report: false };
+  d.error = { cause: CAUSE_UNSPECIFIED, offset: 0, reason: REASON_INTERNAL_ERROR, info: null, report: false };
   return null;
 }
 
 /** Records the (first) error; `at` is an absolute offset into the input. */
-export function fail(d: Decoder, cause: number, at: number, reason: string, info: Uint8Array | null, report: boolean): null {
+export function fail(d: Decoder, cause: number, at: number, reason: number, info: Uint8Array | null, report: boolean): null {
   if (d.error === null) {
     d.error = { cause: cause, offset: at - d.base_, reason: reason, info: info, report: report };
   }
@@ -114,12 +133,12 @@ export function fail(d: Decoder, cause: number, at: number, reason: string, info
 }
 
 /** Same as fail, for callers that return a position. */
-export function failAt(d: Decoder, cause: number, at: number, reason: string, info: Uint8Array | null, report: boolean): number {
+export function failAt(d: Decoder, cause: number, at: number, reason: number, info: Uint8Array | null, report: boolean): number {
   fail(d, cause, at, reason, info, report);
   return -1;
 }
 
-export function problem(d: Decoder, at: number, reason: string, cause: number, info: Uint8Array | null): void {
+export function problem(d: Decoder, at: number, reason: number, cause: number, info: Uint8Array | null): void {
   d.problems.push({ offset: at - d.base_, reason: reason, cause: cause, info: info });
 }
 
@@ -145,7 +164,7 @@ export function tlvBytes(b: Uint8Array, p: number): Uint8Array {
   return b.subarray(p, p + u16(b, p + 2));
 }
 
-// What a framing check is about, for its error text.
+// What a framing check is about, for its reason.
 export const FRAME_PARAMETER = 0;
 export const FRAME_CAUSE = 1;
 /** The one TLV an error cause carries: it ends the cause, whose padding it shares. */
@@ -159,63 +178,37 @@ export const FRAME_CAUSE_INFO = 2;
  * TLV length, or -1 after an error.
  */
 export function checkTlv(d: Decoder, b: Uint8Array, p: number, end: number, endPadded: number, what: number): number {
+  // The error cause variants of the framing reasons are 4 higher (reasons.ts).
+  const shift = what === FRAME_CAUSE ? 4 : 0;
   if (end - p < 4) {
-    return failAt(
-      d,
-      CAUSE_INVALID_VALUES,
-      p,
-      what === FRAME_CAUSE ? "truncated error cause header" : "truncated parameter header",
-      b.subarray(p, end),
-      true
-    );
+    return failAt(d, CAUSE_INVALID_VALUES, p, REASON_TRUNCATED_PARAMETER_HEADER + shift, b.subarray(p, end), true);
   }
   const len = u16(b, p + 2);
   if (len < 4) {
-    return failAt(
-      d,
-      CAUSE_INVALID_VALUES,
-      p,
-      what === FRAME_CAUSE ? "error cause length below 4" : "parameter length below 4",
-      b.subarray(p, p + 4),
-      true
-    );
+    return failAt(d, CAUSE_INVALID_VALUES, p, REASON_PARAMETER_LENGTH_BELOW_4 + shift, b.subarray(p, p + 4), true);
   }
   if (len > end - p) {
-    return failAt(
-      d,
-      CAUSE_INVALID_VALUES,
-      p,
-      what === FRAME_CAUSE ? "error cause length exceeds its container" : "parameter length exceeds its container",
-      b.subarray(p, end),
-      true
-    );
+    return failAt(d, CAUSE_INVALID_VALUES, p, REASON_PARAMETER_LENGTH_EXCEEDS_CONTAINER + shift, b.subarray(p, end), true);
   }
   const padded = p + ((len + 3) & ~3);
   let padEnd = padded;
   if (padded > end) {
     if (padded > endPadded) {
-      return failAt(
-        d,
-        CAUSE_INVALID_VALUES,
-        p + len,
-        what === FRAME_CAUSE ? "error cause padding missing" : "parameter padding missing",
-        b.subarray(p, p + len),
-        true
-      );
+      return failAt(d, CAUSE_INVALID_VALUES, p + len, REASON_PARAMETER_PADDING_MISSING + shift, b.subarray(p, p + len), true);
     }
     // Shared with the container's padding, which its parent checks. That is
     // right for a cause's carried TLV; a parameter container should count its
     // last parameter's padding (RFC 5354 s2), which rsplib does not: accepted,
     // but a deviation we re-encode differently.
     if (what !== FRAME_CAUSE_INFO) {
-      problem(d, end, "container length excludes its last parameter's padding", CAUSE_UNSPECIFIED, null);
+      problem(d, end, REASON_CONTAINER_EXCLUDES_PADDING, CAUSE_UNSPECIFIED, null);
     }
     padEnd = end;
   }
   let i = p + len;
   while (i < padEnd) {
     if (b[i] !== 0) {
-      problem(d, i, "non-zero padding", CAUSE_UNSPECIFIED, null);
+      problem(d, i, REASON_NON_ZERO_PADDING, CAUSE_UNSPECIFIED, null);
       break;
     }
     i++;
@@ -251,15 +244,15 @@ export function nextParam(d: Decoder, b: Uint8Array, p: number, end: number, end
     const info = b.subarray(p, p + len);
     const action = type & ACTION_MASK;
     if (action === ACTION_STOP) {
-      return failAt(d, CAUSE_UNRECOGNIZED_PARAMETER, p, "unrecognized parameter (stop)", info, false);
+      return failAt(d, CAUSE_UNRECOGNIZED_PARAMETER, p, REASON_UNRECOGNIZED_STOP, info, false);
     }
     if (action === ACTION_STOP_AND_REPORT) {
-      return failAt(d, CAUSE_UNRECOGNIZED_PARAMETER, p, "unrecognized parameter (stop and report)", info, true);
+      return failAt(d, CAUSE_UNRECOGNIZED_PARAMETER, p, REASON_UNRECOGNIZED_STOP_AND_REPORT, info, true);
     }
     if (action === ACTION_SKIP) {
-      problem(d, p, "unrecognized parameter skipped", CAUSE_UNSPECIFIED, null);
+      problem(d, p, REASON_UNRECOGNIZED_SKIPPED, CAUSE_UNSPECIFIED, null);
     } else {
-      problem(d, p, "unrecognized parameter skipped and reported", CAUSE_UNRECOGNIZED_PARAMETER, info);
+      problem(d, p, REASON_UNRECOGNIZED_SKIPPED_AND_REPORTED, CAUSE_UNRECOGNIZED_PARAMETER, info);
     }
     p = p + ((len + 3) & ~3);
   }
@@ -273,15 +266,15 @@ export function nextParam(d: Decoder, b: Uint8Array, p: number, end: number, end
  */
 export function checkMessageHeader(d: Decoder, b: Uint8Array, offset: number, length: number): boolean {
   if (length < 4) {
-    fail(d, CAUSE_UNSPECIFIED, offset, "message shorter than its header", null, true);
+    fail(d, CAUSE_UNSPECIFIED, offset, REASON_SHORTER_THAN_HEADER, null, true);
     return false;
   }
   if (u16(b, offset + 2) !== length) {
-    fail(d, CAUSE_UNSPECIFIED, offset + 2, "message length field does not match the message size", null, true);
+    fail(d, CAUSE_UNSPECIFIED, offset + 2, REASON_LENGTH_FIELD_MISMATCH, null, true);
     return false;
   }
   if ((length & 3) !== 0) {
-    fail(d, CAUSE_UNSPECIFIED, offset + 2, "message length is not a multiple of 4", null, true);
+    fail(d, CAUSE_UNSPECIFIED, offset + 2, REASON_LENGTH_NOT_MULTIPLE_OF_4, null, true);
     return false;
   }
   return true;
@@ -290,6 +283,6 @@ export function checkMessageHeader(d: Decoder, b: Uint8Array, offset: number, le
 /** Flags other than `defined` are reserved: sent as 0, reported when set. */
 export function checkFlags(d: Decoder, b: Uint8Array, offset: number, defined: number): void {
   if ((b[offset + 1] & ~defined) !== 0) {
-    problem(d, offset + 1, "reserved flag bits set", CAUSE_UNSPECIFIED, null);
+    problem(d, offset + 1, REASON_RESERVED_FLAGS_SET, CAUSE_UNSPECIFIED, null);
   }
 }

@@ -49,6 +49,13 @@ import {
   u32,
 } from "./decoder.js";
 import type { Decoder } from "./decoder.js";
+import {
+  REASON_PE_CHECKSUM_LENGTH,
+  REASON_RESERVED_FIELD_SET,
+  REASON_SHORTER_THAN_FIXED_FIELDS,
+  REASON_UNKNOWN_UPDATE_ACTION,
+  REASON_UNRECOGNIZED_MESSAGE_TYPE,
+} from "./reasons.js";
 import { newEnrpMessage, newPoolEntry } from "./build.js";
 import {
   at,
@@ -68,7 +75,7 @@ import {
   need,
 } from "./params.js";
 import type { EnrpMessage, PoolElement } from "./types.js";
-import { finishWriter, MAX_LENGTH, patchU16, writeU16, writeU32, writeU8 } from "./writer.js";
+import { cannotEncode, finishWriter, MAX_LENGTH, patchU16, writeU16, writeU32, writeU8 } from "./writer.js";
 import type { Writer } from "./writer.js";
 
 /** Flag bits each ENRP type defines; the rest are reserved (RFC 5353 s2). */
@@ -108,10 +115,10 @@ function decodeEnrpMessage(d: Decoder, b: Uint8Array, o: number, length: number)
   const end = o + length;
   const fixed = messageFixedLength(true, type);
   if (fixed < 0) {
-    return fail(d, CAUSE_UNRECOGNIZED_MESSAGE, o, "unrecognized message type", b.subarray(o, end), true);
+    return fail(d, CAUSE_UNRECOGNIZED_MESSAGE, o, REASON_UNRECOGNIZED_MESSAGE_TYPE, b.subarray(o, end), true);
   }
   if (length < 4 + fixed) {
-    return fail(d, CAUSE_INVALID_VALUES, o, "message shorter than its fixed fields", null, true);
+    return fail(d, CAUSE_INVALID_VALUES, o, REASON_SHORTER_THAN_FIXED_FIELDS, null, true);
   }
   checkFlags(d, b, o, enrpFlags(type));
   const m = newEnrpMessage(type);
@@ -121,11 +128,11 @@ function decodeEnrpMessage(d: Decoder, b: Uint8Array, o: number, length: number)
   if (type === ENRP_HANDLE_UPDATE) {
     const action = u16(b, o + 12);
     if (action > UPDATE_ACTION_DEL_PE) {
-      return fail(d, CAUSE_INVALID_VALUES, o + 12, "unknown update action", null, true);
+      return fail(d, CAUSE_INVALID_VALUES, o + 12, REASON_UNKNOWN_UPDATE_ACTION, null, true);
     }
     m.updateAction = action;
     if (u16(b, o + 14) !== 0) {
-      problem(d, o + 14, "reserved field set", CAUSE_UNSPECIFIED, null);
+      problem(d, o + 14, REASON_RESERVED_FIELD_SET, CAUSE_UNSPECIFIED, null);
     }
   } else if (fixed === 12) {
     m.targetServerIdentifier = u32(b, o + 12);
@@ -133,7 +140,7 @@ function decodeEnrpMessage(d: Decoder, b: Uint8Array, o: number, length: number)
   let q = nextParam(d, b, o + 4 + fixed, end, end);
   switch (type) {
     case ENRP_PRESENCE:
-      if (!need(d, b, q, end, PARAM_PE_CHECKSUM) || !checkFixedSize(d, b, q, 2, "PE checksum length is not 6")) {
+      if (!need(d, b, q, end, PARAM_PE_CHECKSUM) || !checkFixedSize(d, b, q, 2, REASON_PE_CHECKSUM_LENGTH)) {
         return null;
       }
       m.checksum = u16(b, q + 4);
@@ -253,7 +260,7 @@ export function encodeEnrp(writer: Writer, message: EnrpMessage): Uint8Array {
   switch (type) {
     case ENRP_PRESENCE:
       if (m.checksum === null) {
-        throw new Error("wire: ENRP_PRESENCE needs a checksum");
+        cannotEncode("checksum");
       }
       encodeChecksum(w, m.checksum);
       if (m.serverInformation !== null) {
@@ -275,7 +282,7 @@ export function encodeEnrp(writer: Writer, message: EnrpMessage): Uint8Array {
         const pes = entry.poolElements;
         const k = pes.length;
         if (k === 0) {
-          throw new Error("wire: a pool entry needs a pool element");
+          cannotEncode("poolElements"); // a pool entry has at least one
         }
         let j = 0;
         while (j < k) {
@@ -289,7 +296,7 @@ export function encodeEnrp(writer: Writer, message: EnrpMessage): Uint8Array {
 
     case ENRP_HANDLE_UPDATE:
       if (m.updateAction === null || m.poolHandle === null || m.poolElement === null) {
-        throw new Error("wire: ENRP_HANDLE_UPDATE needs an action, a pool handle and a pool element");
+        cannotEncode("updateAction, poolHandle or poolElement");
       }
       writeU16(w, m.updateAction);
       writeU16(w, 0); // reserved
@@ -312,23 +319,23 @@ export function encodeEnrp(writer: Writer, message: EnrpMessage): Uint8Array {
     case ENRP_INIT_TAKEOVER_ACK:
     case ENRP_TAKEOVER_SERVER:
       if (m.targetServerIdentifier === null) {
-        throw new Error("wire: ENRP takeover messages need a target server identifier");
+        cannotEncode("targetServerIdentifier");
       }
       writeU32(w, m.targetServerIdentifier | 0);
       break;
 
     case ENRP_ERROR:
       if (m.error === null) {
-        throw new Error("wire: ENRP_ERROR needs an operation error");
+        cannotEncode("error");
       }
       encodeOperationError(w, m.error);
       break;
 
     default:
-      throw new Error("wire: unknown ENRP message type");
+      cannotEncode("type");
   }
   if (w.length > MAX_LENGTH) {
-    throw new Error("wire: message longer than 65535 bytes");
+    cannotEncode("length"); // over 65535 bytes
   }
   patchU16(w, 2, w.length);
   return finishWriter(w);

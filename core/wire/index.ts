@@ -2,6 +2,8 @@
 // extensions): decoders that validate framing and content models and never
 // throw, encoders that write into a reusable Writer.
 export * from "./constants.js";
+// Decoder reasons are numbers: see reasons.ts (import it directly) and,
+// for their English text, reason-text.ts; neither is part of this bundle.
 export type * from "./types.js";
 export type { Writer } from "./writer.js";
 export { createWriter } from "./writer.js";

@@ -71,6 +71,38 @@ import {
 } from "./decoder.js";
 import type { Decoder } from "./decoder.js";
 import {
+  REASON_BAD_MESSAGE_LENGTH_IN_CAUSE,
+  REASON_CAUSE_WITHOUT_POLICY,
+  REASON_CAUSE_WITHOUT_TRANSPORT,
+  REASON_EMPTY_COOKIE,
+  REASON_EMPTY_POOL_HANDLE,
+  REASON_IPV4_LENGTH,
+  REASON_IPV6_LENGTH,
+  REASON_MALFORMED_IN_CAUSE,
+  REASON_MISSING,
+  REASON_NESTING_TOO_DEEP,
+  REASON_OPERATION_ERROR_WITHOUT_CAUSES,
+  REASON_POLICY_LENGTH,
+  REASON_POLICY_TOO_SHORT,
+  REASON_POLICY_WITHOUT_DEGRADATION,
+  REASON_POOL_ELEMENT_TOO_SHORT,
+  REASON_POOL_ELEMENT_WITHOUT_ASAP_TRANSPORT,
+  REASON_POOL_HANDLE_TOO_LONG,
+  REASON_RESERVED_FIELD_SET,
+  REASON_SERVER_INFORMATION_TOO_SHORT,
+  REASON_SINGLE_HOMED_ADDRESSES,
+  REASON_TOO_MANY_ADDRESSES,
+  REASON_TOO_MANY_POOL_ELEMENTS,
+  REASON_TRAILING_BYTES_IN_CAUSE,
+  REASON_TRANSPORT_TOO_SHORT,
+  REASON_TRANSPORT_WITHOUT_ADDRESS,
+  REASON_TRUNCATED_MESSAGE_IN_CAUSE,
+  REASON_UNEXPECTED_IN_TRANSPORT,
+  REASON_UNEXPECTED_PARAMETER,
+  REASON_UNKNOWN_POLICY_TYPE,
+  REASON_UNKNOWN_TRANSPORT_USE,
+} from "./reasons.js";
+import {
   newErrorCause,
   newOperationError,
   newPolicy,
@@ -88,10 +120,10 @@ import type {
   ServerInformation,
   Transport,
 } from "./types.js";
-import { beginTlv, endTlv, patchU16, writeBytes, writePadding, writeU16, writeU32, MAX_LENGTH } from "./writer.js";
+import { beginTlv, cannotEncode, endTlv, patchU16, writeBytes, writePadding, writeU16, writeU32, MAX_LENGTH } from "./writer.js";
 import type { Writer } from "./writer.js";
 
-/** Content-model wildcard for need(): any of the five transport parameters. */
+/** Content-model wildcard for need(): any of the five transport parameters (REASON_MISSING + it = REASON_MISSING_TRANSPORT). */
 export const ANY_TRANSPORT = -1;
 
 export function isTransportType(type: number): boolean {
@@ -99,33 +131,13 @@ export function isTransportType(type: number): boolean {
 }
 
 /** Fails for the TLV at p with CAUSE_INVALID_VALUES, carrying the TLV. */
-function invalid(d: Decoder, b: Uint8Array, p: number, reason: string): null {
+function invalid(d: Decoder, b: Uint8Array, p: number, reason: number): null {
   return fail(d, CAUSE_INVALID_VALUES, p, reason, tlvBytes(b, p), true);
 }
 
-/** Text for a parameter a content model asks for but does not find. */
-export function missingReason(type: number): string {
-  switch (type) {
-    case PARAM_POOL_HANDLE:
-      return "missing pool handle parameter";
-    case PARAM_POOL_ELEMENT:
-      return "missing pool element parameter";
-    case PARAM_POLICY:
-      return "missing policy parameter";
-    case PARAM_OPERATION_ERROR:
-      return "missing operation error parameter";
-    case PARAM_COOKIE:
-      return "missing cookie parameter";
-    case PARAM_PE_CHECKSUM:
-      return "missing PE checksum parameter";
-    case PARAM_SERVER_INFORMATION:
-      return "missing server information parameter";
-    case ANY_TRANSPORT:
-      return "missing transport parameter";
-    case PARAM_PE_IDENTIFIER:
-      return "missing PE identifier parameter";
-  }
-  return "missing parameter";
+/** The reason for a parameter a content model asks for but does not find (reasons.ts). */
+export function missingReason(type: number): number {
+  return REASON_MISSING + type; // ANY_TRANSPORT (-1): REASON_MISSING_TRANSPORT
 }
 
 /**
@@ -142,7 +154,7 @@ export function need(d: Decoder, b: Uint8Array, q: number, end: number, type: nu
     if (t === type || (type === ANY_TRANSPORT && isTransportType(t))) {
       return true;
     }
-    invalid(d, b, q, "unexpected parameter");
+    invalid(d, b, q, REASON_UNEXPECTED_PARAMETER);
     return false;
   }
   fail(d, CAUSE_INVALID_VALUES, end, missingReason(type), null, true);
@@ -160,7 +172,7 @@ export function done(d: Decoder, b: Uint8Array, q: number, end: number): boolean
     return false;
   }
   if (q < end) {
-    invalid(d, b, q, "unexpected parameter");
+    invalid(d, b, q, REASON_UNEXPECTED_PARAMETER);
     return false;
   }
   return true;
@@ -172,10 +184,10 @@ export function done(d: Decoder, b: Uint8Array, q: number, end: number): boolean
 export function decodePoolHandle(d: Decoder, b: Uint8Array, p: number): Uint8Array | null {
   const n = u16(b, p + 2) - 4;
   if (n < 1) {
-    return invalid(d, b, p, "empty pool handle");
+    return invalid(d, b, p, REASON_EMPTY_POOL_HANDLE);
   }
   if (n > d.maxPoolHandleLength) {
-    return invalid(d, b, p, "pool handle too long");
+    return invalid(d, b, p, REASON_POOL_HANDLE_TOO_LONG);
   }
   return b.subarray(p + 4, p + 4 + n);
 }
@@ -186,10 +198,10 @@ function decodeAddressParameter(d: Decoder, b: Uint8Array, p: number): Address |
   const len = u16(b, p + 2);
   if (type === PARAM_IPV4_ADDRESS) {
     if (len !== 8) {
-      return invalid(d, b, p, "IPv4 address parameter length is not 8");
+      return invalid(d, b, p, REASON_IPV4_LENGTH);
     }
   } else if (len !== 20) {
-    return invalid(d, b, p, "IPv6 address parameter length is not 20");
+    return invalid(d, b, p, REASON_IPV6_LENGTH);
   }
   return b.subarray(p + 4, p + len);
 }
@@ -206,7 +218,7 @@ export function decodeTransport(d: Decoder, b: Uint8Array, p: number): Transport
   const endPadded = p + ((len + 3) & ~3);
   const fixed = type === PARAM_DCCP_TRANSPORT ? 8 : 4;
   if (len - 4 < fixed) {
-    return invalid(d, b, p, "transport parameter too short");
+    return invalid(d, b, p, REASON_TRANSPORT_TOO_SHORT);
   }
   const port = u16(b, p + 4);
   const field = u16(b, p + 6);
@@ -214,11 +226,11 @@ export function decodeTransport(d: Decoder, b: Uint8Array, p: number): Transport
   if (type === PARAM_SCTP_TRANSPORT || type === PARAM_TCP_TRANSPORT) {
     // RFC 5354 s3.4/s3.5: 0 = data only, 1 = data plus control.
     if (field > TRANSPORT_USE_DATA_PLUS_CONTROL) {
-      return invalid(d, b, p, "unknown transport use");
+      return invalid(d, b, p, REASON_UNKNOWN_TRANSPORT_USE);
     }
     transportUse = field;
   } else if (field !== 0) {
-    problem(d, p + 6, "reserved field set", CAUSE_UNSPECIFIED, null);
+    problem(d, p + 6, REASON_RESERVED_FIELD_SET, CAUSE_UNSPECIFIED, null);
   }
   const serviceCode = type === PARAM_DCCP_TRANSPORT ? u32(b, p + 8) : 0;
   const addresses: Address[] = [];
@@ -226,10 +238,10 @@ export function decodeTransport(d: Decoder, b: Uint8Array, p: number): Transport
   while (q >= 0 && q < end) {
     const t = u16(b, q);
     if (t !== PARAM_IPV4_ADDRESS && t !== PARAM_IPV6_ADDRESS) {
-      return invalid(d, b, q, "unexpected parameter in transport");
+      return invalid(d, b, q, REASON_UNEXPECTED_IN_TRANSPORT);
     }
     if (addresses.length >= d.maxAddresses) {
-      return fail(d, CAUSE_LACK_OF_RESOURCES, q, "too many addresses", tlvBytes(b, p), true);
+      return fail(d, CAUSE_LACK_OF_RESOURCES, q, REASON_TOO_MANY_ADDRESSES, tlvBytes(b, p), true);
     }
     const address = decodeAddressParameter(d, b, q);
     if (address === null) {
@@ -242,10 +254,10 @@ export function decodeTransport(d: Decoder, b: Uint8Array, p: number): Transport
     return null;
   }
   if (addresses.length === 0) {
-    return invalid(d, b, p, "transport without address");
+    return invalid(d, b, p, REASON_TRANSPORT_WITHOUT_ADDRESS);
   }
   if (type !== PARAM_SCTP_TRANSPORT && addresses.length > 1) {
-    return invalid(d, b, p, "more than one address in a single-homed transport");
+    return invalid(d, b, p, REASON_SINGLE_HOMED_ADDRESSES);
   }
   const transport = newTransport(type, port, transportUse, addresses);
   transport.serviceCode = serviceCode;
@@ -292,12 +304,12 @@ export function policyValueLength(type: number): number {
 export function decodePolicy(d: Decoder, b: Uint8Array, p: number): Policy | null {
   const len = u16(b, p + 2);
   if (len < 8) {
-    return invalid(d, b, p, "policy parameter too short");
+    return invalid(d, b, p, REASON_POLICY_TOO_SHORT);
   }
   const type = u32(b, p + 4);
   const n = policyValueLength(type);
   if (n < 0) {
-    return invalid(d, b, p, "unknown policy type");
+    return invalid(d, b, p, REASON_UNKNOWN_POLICY_TYPE);
   }
   const policy = newPolicy(type);
   const v = p + 8;
@@ -305,10 +317,10 @@ export function decodePolicy(d: Decoder, b: Uint8Array, p: number): Policy | nul
     // rsplib before 2021 sent PLU and RPLU with the load only.
     if (len === 12 && (type === POLICY_PRIORITY_LEAST_USED || type === POLICY_RANDOMIZED_PRIORITY_LEAST_USED)) {
       policy.load = u32(b, v);
-      problem(d, p, "policy without load degradation (old rsplib)", CAUSE_UNSPECIFIED, null);
+      problem(d, p, REASON_POLICY_WITHOUT_DEGRADATION, CAUSE_UNSPECIFIED, null);
       return policy;
     }
-    return invalid(d, b, p, "policy length does not match its type");
+    return invalid(d, b, p, REASON_POLICY_LENGTH);
   }
   switch (type) {
     case POLICY_WEIGHTED_ROUND_ROBIN:
@@ -363,7 +375,7 @@ export function decodePoolElement(d: Decoder, b: Uint8Array, p: number): PoolEle
   const end = p + len;
   const endPadded = p + ((len + 3) & ~3);
   if (len < 16) {
-    return invalid(d, b, p, "pool element parameter too short");
+    return invalid(d, b, p, REASON_POOL_ELEMENT_TOO_SHORT);
   }
   let q = nextParam(d, b, p + 16, end, endPadded);
   if (!need(d, b, q, end, ANY_TRANSPORT)) {
@@ -394,7 +406,7 @@ export function decodePoolElement(d: Decoder, b: Uint8Array, p: number): PoolEle
     return null;
   }
   if (d.enrp_ && asapTransport === null) {
-    return invalid(d, b, p, "pool element without ASAP transport");
+    return invalid(d, b, p, REASON_POOL_ELEMENT_WITHOUT_ASAP_TRANSPORT);
   }
   return newPoolElement(u32(b, p + 4), u32(b, p + 8), i32(b, p + 12), userTransport, policy, asapTransport);
 }
@@ -405,7 +417,7 @@ export function decodeServerInformation(d: Decoder, b: Uint8Array, p: number): S
   const end = p + len;
   const endPadded = p + ((len + 3) & ~3);
   if (len < 8) {
-    return invalid(d, b, p, "server information parameter too short");
+    return invalid(d, b, p, REASON_SERVER_INFORMATION_TOO_SHORT);
   }
   let q = nextParam(d, b, p + 8, end, endPadded);
   if (!need(d, b, q, end, ANY_TRANSPORT)) {
@@ -443,7 +455,7 @@ export function messageFixedLength(enrp: boolean, type: number): number {
 }
 
 function tooDeep(d: Decoder, at: number): boolean {
-  fail(d, CAUSE_INVALID_VALUES, at, "nesting too deep", null, true);
+  fail(d, CAUSE_INVALID_VALUES, at, REASON_NESTING_TOO_DEEP, null, true);
   return false;
 }
 
@@ -489,7 +501,7 @@ function walkParameter(d: Decoder, b: Uint8Array, p: number, depth: number): boo
     return tooDeep(d, p);
   }
   if (len - 4 < fixed) {
-    invalid(d, b, p, "malformed parameter in error cause");
+    invalid(d, b, p, REASON_MALFORMED_IN_CAUSE);
     return false;
   }
   const endPadded = p + ((len + 3) & ~3);
@@ -530,11 +542,11 @@ function walkMessage(d: Decoder, b: Uint8Array, s: number, e: number, depth: num
   }
   const len = e - s;
   if (len < 4) {
-    fail(d, CAUSE_INVALID_VALUES, s, "truncated message in error cause", b.subarray(s, e), true);
+    fail(d, CAUSE_INVALID_VALUES, s, REASON_TRUNCATED_MESSAGE_IN_CAUSE, b.subarray(s, e), true);
     return false;
   }
   if (u16(b, s + 2) !== len || (len & 3) !== 0) {
-    fail(d, CAUSE_INVALID_VALUES, s, "bad message length in error cause", b.subarray(s, e), true);
+    fail(d, CAUSE_INVALID_VALUES, s, REASON_BAD_MESSAGE_LENGTH_IN_CAUSE, b.subarray(s, e), true);
     return false;
   }
   let fixed = messageFixedLength(d.enrp_, b[s]);
@@ -547,7 +559,7 @@ function walkMessage(d: Decoder, b: Uint8Array, s: number, e: number, depth: num
     fixed = 0;
   }
   if (len < 4 + fixed) {
-    fail(d, CAUSE_INVALID_VALUES, s, "truncated message in error cause", b.subarray(s, e), true);
+    fail(d, CAUSE_INVALID_VALUES, s, REASON_TRUNCATED_MESSAGE_IN_CAUSE, b.subarray(s, e), true);
     return false;
   }
   return walkList(d, b, s + 4 + fixed, e, e, depth);
@@ -593,14 +605,14 @@ function decodeCause(d: Decoder, b: Uint8Array, q: number, len: number, depth: n
     return null;
   }
   if (s + ((tlen + 3) & ~3) < e) {
-    fail(d, CAUSE_INVALID_VALUES, s + tlen, "trailing bytes in error cause", b.subarray(q, e), true);
+    fail(d, CAUSE_INVALID_VALUES, s + tlen, REASON_TRAILING_BYTES_IN_CAUSE, b.subarray(q, e), true);
     return null;
   }
   const type = u16(b, s);
   cause.parameter = newRawParameter(type, b.subarray(s + 4, s + tlen));
   if (code === CAUSE_INCONSISTENT_POLICY) {
     if (type !== PARAM_POLICY) {
-      fail(d, CAUSE_INVALID_VALUES, s, "error cause does not carry a policy", b.subarray(s, s + tlen), true);
+      fail(d, CAUSE_INVALID_VALUES, s, REASON_CAUSE_WITHOUT_POLICY, b.subarray(s, s + tlen), true);
       return null;
     }
     cause.policy = decodePolicy(d, b, s);
@@ -608,7 +620,7 @@ function decodeCause(d: Decoder, b: Uint8Array, q: number, len: number, depth: n
   }
   if (code === CAUSE_INCONSISTENT_TRANSPORT) {
     if (!isTransportType(type)) {
-      fail(d, CAUSE_INVALID_VALUES, s, "error cause does not carry a transport", b.subarray(s, s + tlen), true);
+      fail(d, CAUSE_INVALID_VALUES, s, REASON_CAUSE_WITHOUT_TRANSPORT, b.subarray(s, s + tlen), true);
       return null;
     }
     cause.transport = decodeTransport(d, b, s);
@@ -653,13 +665,13 @@ export function decodeOperationError(d: Decoder, b: Uint8Array, p: number): Oper
     q = q + ((clen + 3) & ~3);
   }
   if (causes.length === 0) {
-    return invalid(d, b, p, "operation error without causes");
+    return invalid(d, b, p, REASON_OPERATION_ERROR_WITHOUT_CAUSES);
   }
   return newOperationError(causes);
 }
 
 /** A parameter whose value is exactly `size` bytes (PE identifier, checksum, items). */
-export function checkFixedSize(d: Decoder, b: Uint8Array, p: number, size: number, reason: string): boolean {
+export function checkFixedSize(d: Decoder, b: Uint8Array, p: number, size: number, reason: number): boolean {
   if (u16(b, p + 2) !== 4 + size) {
     invalid(d, b, p, reason);
     return false;
@@ -671,7 +683,7 @@ export function checkFixedSize(d: Decoder, b: Uint8Array, p: number, size: numbe
 export function decodeCookie(d: Decoder, b: Uint8Array, p: number): Uint8Array | null {
   const len = u16(b, p + 2);
   if (len < 5) {
-    return invalid(d, b, p, "empty cookie");
+    return invalid(d, b, p, REASON_EMPTY_COOKIE);
   }
   return b.subarray(p + 4, p + len);
 }
@@ -679,7 +691,7 @@ export function decodeCookie(d: Decoder, b: Uint8Array, p: number): Uint8Array |
 /** Counts pool elements against the per-message limit. */
 export function countPoolElement(d: Decoder, b: Uint8Array, p: number): boolean {
   if (d.count_ >= d.maxPoolElements) {
-    fail(d, CAUSE_LACK_OF_RESOURCES, p, "too many pool elements", null, true);
+    fail(d, CAUSE_LACK_OF_RESOURCES, p, REASON_TOO_MANY_POOL_ELEMENTS, null, true);
     return false;
   }
   d.count_++;
@@ -702,7 +714,7 @@ export function encodeAddress(w: Writer, address: Address): void {
     writeU16(w, PARAM_IPV6_ADDRESS);
     writeU16(w, 20);
   } else {
-    throw new Error("wire: an address has 4 or 16 bytes");
+    cannotEncode("address"); // 4 or 16 bytes
   }
   writeBytes(w, address);
 }
@@ -710,7 +722,7 @@ export function encodeAddress(w: Writer, address: Address): void {
 export function encodeTransport(w: Writer, t: Transport): void {
   const type = t.type;
   if (!isTransportType(type)) {
-    throw new Error("wire: unknown transport type");
+    cannotEncode("transport.type");
   }
   const position = beginTlv(w, type);
   writeU16(w, t.port);
@@ -779,7 +791,7 @@ export function encodePolicy(w: Writer, policy: Policy): void {
       writeU32(w, policy.distance | 0);
       break;
     default:
-      throw new Error("wire: unknown policy type");
+      cannotEncode("policy.type");
   }
   endTlv(w, position);
 }
@@ -825,7 +837,7 @@ function encodeCause(w: Writer, cause: ErrorCause): void {
   }
   const length = w.length - position;
   if (length > MAX_LENGTH) {
-    throw new Error("wire: error cause longer than 65535 bytes");
+    cannotEncode("length"); // over 65535 bytes
   }
   patchU16(w, position + 2, length);
   writePadding(w);

@@ -11,7 +11,7 @@ export interface Writer {
   /** Backing store; replaced (doubled) when it is too small. */
   bytes: Uint8Array;
   /** DataView over `bytes`, replaced with it. */
-  view: DataView;
+  view_: DataView;
   /** Bytes written so far. */
   length: number;
   /** Cached view handed out by finishWriter (internal). */
@@ -24,7 +24,7 @@ export function createWriter(initialCapacity: number): Writer {
     capacity = 16;
   }
   const bytes = new Uint8Array(capacity);
-  return { bytes: bytes, view: new DataView(bytes.buffer, 0, capacity), length: 0, out_: null };
+  return { bytes: bytes, view_: new DataView(bytes.buffer, 0, capacity), length: 0, out_: null };
 }
 
 /** Makes room for `count` more bytes, doubling the capacity as needed. */
@@ -41,7 +41,7 @@ export function ensureWriter(writer: Writer, count: number): void {
   const bytes = new Uint8Array(capacity);
   bytes.set(old.subarray(0, writer.length), 0);
   writer.bytes = bytes;
-  writer.view = new DataView(bytes.buffer, 0, capacity);
+  writer.view_ = new DataView(bytes.buffer, 0, capacity);
 }
 
 export function resetWriter(writer: Writer): void {
@@ -120,11 +120,19 @@ export function beginTlv(writer: Writer, type: number): number {
   return position;
 }
 
+/**
+ * A caller bug: the record cannot be encoded. `what` names the field at
+ * fault by its property name ("poolHandle", "length", "policy.type", ...).
+ */
+export function cannotEncode(what: string): never {
+  throw new Error("wire: cannot encode " + what);
+}
+
 /** Fills the TLV length (header + value, without padding) and pads (RFC 5354 s2). */
 export function endTlv(writer: Writer, position: number): void {
   const length = writer.length - position;
   if (length > MAX_LENGTH) {
-    throw new Error("wire: parameter longer than 65535 bytes");
+    cannotEncode("length"); // over 65535 bytes
   }
   patchU16(writer, position + 2, length);
   writePadding(writer);

@@ -26,6 +26,7 @@ import { spawnSync } from "node:child_process";
 import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createDecoder, createWriter, decodeAsap, encodeAsap } from "../../core/wire/index.js";
+import { reasonText } from "../../core/wire/reason-text.js";
 import type { AsapMessage } from "../../core/wire/types.js";
 import { asapFromJson } from "./wire-json.js";
 import type { Json } from "./wire-json.js";
@@ -195,7 +196,7 @@ function prepare(): Prepared[] {
     const encoded = encodeAsap(writer, message).slice();
     const decoder = createDecoder();
     if (decodeAsap(decoder, encoded, 0, encoded.length) === null) {
-      throw new Error(`${sample.name}: the codec rejects its own encoding: ${decoder.error!.reason}`);
+      throw new Error(`${sample.name}: the codec rejects its own encoding: ${reasonText(decoder.error!.reason)}`);
     }
     const box: { kept: AsapMessage | null } = { kept: null };
     return {

@@ -74,6 +74,7 @@ import type {
   Transport,
 } from "../../core/wire/types.js";
 import type { Problem, WireError } from "../../core/wire/index.js";
+import { reasonText } from "../../core/wire/reason-text.js";
 
 export type Protocol = "asap" | "enrp";
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -270,7 +271,7 @@ function putPoolHandle(out: JsonObject, handle: Uint8Array | null): void {
 export function problemsToJson(problems: Problem[]): JsonObject[] {
   return problems.map((p) => ({
     offset: p.offset,
-    reason: p.reason,
+    reason: reasonText(p.reason),
     cause: p.cause,
     info: p.info === null ? null : toHex(p.info),
   }));
@@ -281,7 +282,7 @@ export function wireErrorToJson(e: WireError): JsonObject {
     cause: e.cause,
     causeName: causeName(e.cause),
     offset: e.offset,
-    reason: e.reason,
+    reason: reasonText(e.reason),
     info: e.info === null ? null : toHex(e.info),
     report: e.report,
   };

@@ -45,9 +45,9 @@ function tables(S: ClientState) {
     freeSessions: S.freeSessions_.length,
     candidates: S.candidates_.length,
     ownCount: S.own_.count,
-    ownCapacity: S.own_.capacity,
+    ownCapacity: S.own_.capacity_,
     pes: S.pes_.length,
-    cacheCapacity: S.cache_.capacity,
+    cacheCapacity: S.cache_.capacity_,
     events: S.events_.records_.length,
     refs: S.refs_.length,
   };
@@ -159,7 +159,7 @@ t.test("1,000 PEs and 1,000 PUs in one stack for a virtual hour", async (t) => {
   t.same(end, baseline, "tables at the end are the size they had after warm-up");
   t.equal(S.queued_.length + S.inflight_.length, 0, "no request left");
   // The driver's output queues create a record per ring slot on first use: bounded by their capacity.
-  t.ok(S.transmits_.records.length <= S.transmits_.capacity && S.actions_.records.length <= S.actions_.capacity,
+  t.ok(S.transmits_.records_.length <= S.transmits_.capacity_ && S.actions_.records_.length <= S.actions_.capacity_,
     "output queue records within their capacities");
   t.equal(end.sessionCount, 2 * PUS);
   t.same(stack.errors, [], "no driver errors");

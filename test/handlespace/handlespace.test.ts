@@ -177,11 +177,11 @@ t.test("a record read back equals what was registered", async (t) => {
   // A second PE with fewer addresses and no ASAP transport reuses the record.
   const other = pe(2, policy(POLICY_LEAST_USED_DEGRADATION_DPF, { load: 1 }), { use: TRANSPORT_USE_DATA_PLUS_CONTROL });
   const ref2 = add(hs, H, other);
-  const firstView = record.userBuffers.v4[0];
+  const firstView = record.userBuffers_.v4[0];
   hs.readPoolElement(ref2, record);
   t.same(record.element, other);
   t.equal(record.element.asapTransport, null);
-  t.equal(record.userBuffers.v4[0], firstView, "address views are reused");
+  t.equal(record.userBuffers_.v4[0], firstView, "address views are reused");
 
   // DCCP keeps its service code.
   const dccp = pe(3, RR(), { transportType: PARAM_DCCP_TRANSPORT });

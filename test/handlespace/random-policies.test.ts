@@ -178,7 +178,7 @@ t.test("randomized weights: the policy rules with degradation, clamped to at lea
     store.u[RECORD_WORDS + F_PA] = load;
     store.u[RECORD_WORDS + F_PB] = loadDegradation;
     store.u[RECORD_WORDS + F_STATE] = degradation;
-    (p.weight as (s: typeof store, slot: number) => void)(store, 1);
+    (p.weight_ as (s: typeof store, slot: number) => void)(store, 1);
     return store.f[(RECORD_WORDS + F_KEY) >> 1];
   };
   const rlud = randomizedLeastUsedDegradation();

@@ -22,17 +22,17 @@ t.test("U32Table matches a Map through heavy churn with colliding keys", async (
     const k = key >>> 0;
     const r = next() % 3;
     if (r === 0) {
-      table.set(k, step);
+      table.set_(k, step);
       model.set(k, step);
     } else if (r === 1) {
-      if (table.remove(k) !== (model.has(k) ? model.get(k) : -1)) bad++;
+      if (table.remove_(k) !== (model.has(k) ? model.get(k) : -1)) bad++;
       model.delete(k);
-    } else if (table.get(k) !== (model.has(k) ? model.get(k) : -1)) {
+    } else if (table.get_(k) !== (model.has(k) ? model.get(k) : -1)) {
       bad++;
     }
-    if (table.size !== model.size) bad++;
+    if (table.size_ !== model.size) bad++;
   }
-  for (const [k, v] of model) if (table.get(k) !== v) bad++;
+  for (const [k, v] of model) if (table.get_(k) !== v) bad++;
   t.equal(bad, 0);
 });
 
@@ -44,27 +44,27 @@ t.test("ByteArena reuses freed blocks per size class and keeps contents across g
   for (let step = 0; step < 20000; step++) {
     if (next() % 2 === 0 || live.size === 0) {
       const size = 1 + (next() % 1100);
-      const offset = arena.allocate(size);
+      const offset = arena.allocate_(size);
       const content = new Uint8Array(size).map(() => next() & 0xff);
-      arena.bytes.set(content, offset);
+      arena.bytes_.set(content, offset);
       for (const [o, c] of live) if (offset < o + c.length && o < offset + size) bad++; // overlap
       live.set(offset, content);
     } else {
       const offsets = [...live.keys()];
       const o = offsets[next() % offsets.length];
       const c = live.get(o)!;
-      for (let i = 0; i < c.length; i++) if (arena.bytes[o + i] !== c[i]) { bad++; break; }
-      arena.free(o, c.length);
+      for (let i = 0; i < c.length; i++) if (arena.bytes_[o + i] !== c[i]) { bad++; break; }
+      arena.free_(o, c.length);
       live.delete(o);
     }
   }
   t.equal(bad, 0);
-  const peak = arena.used;
+  const peak = arena.used_;
   // Free everything, allocate it again: the arena does not grow.
   const sizes = [...live.values()].map((c) => c.length);
-  for (const [o, c] of live) arena.free(o, c.length);
-  for (const size of sizes) arena.allocate(size);
-  t.equal(arena.used, peak);
+  for (const [o, c] of live) arena.free_(o, c.length);
+  for (const size of sizes) arena.allocate_(size);
+  t.equal(arena.used_, peak);
 });
 
 t.test("DeadlineHeap pops in deadline order through updates and removals", async (t) => {
@@ -76,22 +76,22 @@ t.test("DeadlineHeap pops in deadline order through updates and removals", async
     const slot = next() % 300;
     if (slot >= capacity) {
       capacity = 512;
-      heap.resize(capacity);
+      heap.resize_(capacity);
     }
     if (next() % 4 === 0) {
-      heap.remove(slot);
+      heap.remove_(slot);
       model.delete(slot);
     } else {
       const d = next() % 1000;
-      heap.set(slot, d);
+      heap.set_(slot, d);
       model.set(slot, d);
     }
   }
   const popped: number[] = [];
-  for (let top = heap.top(); top >= 0; top = heap.top()) {
-    popped.push(heap.deadline(top));
-    if (heap.topKey() !== heap.deadline(top)) popped.push(-1);
-    heap.remove(top);
+  for (let top = heap.top_(); top >= 0; top = heap.top_()) {
+    popped.push(heap.deadline_(top));
+    if (heap.topKey_() !== heap.deadline_(top)) popped.push(-1);
+    heap.remove_(top);
   }
   t.same(popped, [...model.values()].sort((a, b) => a - b));
 });

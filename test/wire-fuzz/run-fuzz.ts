@@ -3,6 +3,7 @@
 // holds no tests.
 import { createDecoder, createWriter, decodeAsap, decodeEnrp, encodeAsap, encodeEnrp } from "../../core/wire/index.js";
 import type { Decoder, Writer } from "../../core/wire/index.js";
+import { reasonText } from "../../core/wire/reason-text.js";
 import type { AsapMessage, EnrpMessage } from "../../core/wire/types.js";
 import { encodeSamples, hex } from "../wire-cli/encode-samples.js";
 import { SAMPLES, sctp } from "../wire-cli/samples.js";
@@ -118,7 +119,7 @@ function checkError(decoder: Decoder, length: number): string | null {
   if (e === null || typeof e !== "object") return "decode returned null without decoder.error";
   if (!Number.isInteger(e.cause) || e.cause < 0 || e.cause > 0xa) return `cause ${e.cause} is not an RFC 5354 cause 0..0xa`;
   if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > length) return `offset ${e.offset} outside [0, ${length}]`;
-  if (typeof e.reason !== "string" || e.reason.length === 0) return "empty reason";
+  if (typeof e.reason !== "number" || reasonText(e.reason).startsWith("reason ")) return `unknown reason ${e.reason}`;
   if (typeof e.report !== "boolean") return "report is not a boolean";
   if (e.info !== null && !(e.info instanceof Uint8Array)) return "info is neither null nor bytes";
   return null;
@@ -128,7 +129,7 @@ function checkProblems(decoder: Decoder, length: number): string | null {
   for (const p of decoder.problems) {
     if (!Number.isInteger(p.cause) || p.cause < 0 || p.cause > 0xa) return `problem cause ${p.cause}`;
     if (!Number.isInteger(p.offset) || p.offset < 0 || p.offset > length) return `problem offset ${p.offset} outside [0, ${length}]`;
-    if (typeof p.reason !== "string" || p.reason.length === 0) return "problem with empty reason";
+    if (typeof p.reason !== "number" || reasonText(p.reason).startsWith("reason ")) return `problem with unknown reason ${p.reason}`;
   }
   return null;
 }
@@ -248,7 +249,7 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
         const key = CAUSE_KEYS[decoder.error!.cause];
         report.rejected[key] = (report.rejected[key] ?? 0) + 1;
       }
-      if (inCorpus) fail("corpus message rejected", protocol, input, decoder.error?.reason ?? "");
+      if (inCorpus) fail("corpus message rejected", protocol, input, decoder.error !== null ? reasonText(decoder.error.reason) : "");
       return;
     }
     report.accepted++;
@@ -257,7 +258,7 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
     if (!clean) report.acceptedWithProblems++;
     const bad = checkProblems(decoder, input.length);
     if (bad !== null) fail("malformed problem", protocol, input, bad);
-    if (inCorpus && !clean) fail("corpus message has problems", protocol, input, problemReasons.join("; "));
+    if (inCorpus && !clean) fail("corpus message has problems", protocol, input, problemReasons.map(reasonText).join("; "));
     // Differential: re-encode, re-decode, compare.
     let again: Uint8Array;
     try {
@@ -278,14 +279,14 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
       return;
     }
     if (m2 === null) {
-      fail("re-encoding is rejected", protocol, input, `${decoders.again.error?.reason} at ${decoders.again.error?.offset}; re-encoded ${hex(again)}`);
+      fail("re-encoding is rejected", protocol, input, `${reasonText(decoders.again.error?.reason ?? 0)} at ${decoders.again.error?.offset}; re-encoded ${hex(again)}`);
       return;
     }
     const d = sameStructure(m, m2, "message");
     if (d !== null) fail("re-decoded structure differs", protocol, input, d);
     // Deviations kept in the structure (e.g. reserved flag bits) come back; nothing new may appear.
     for (const p of decoders.again.problems) {
-      if (!problemReasons.includes(p.reason)) fail("re-encoding has a new problem", protocol, input, `${p.reason} at ${p.offset}; re-encoded ${hex(again)}`);
+      if (!problemReasons.includes(p.reason)) fail("re-encoding has a new problem", protocol, input, `${reasonText(p.reason)} at ${p.offset}; re-encoded ${hex(again)}`);
     }
   };
 

@@ -61,6 +61,16 @@ t.test("parseAddress: IPv6", async (t) => {
     checked++;
   }
   t.equal(checked, parts.length ** 3);
+  // Four parts, with the IPv4 tail and "::" anywhere: agreement with Node, and the same bytes.
+  const more = ["", "0", "a", "ffff", "12345", "::", ":", "1.2.3.4", "1:2:3:4", "1:2"];
+  let agreed = 0;
+  for (const a of more) for (const b of more) for (const c of more) for (const d of more) {
+    const text = a + ":" + b + ":" + c + ":" + d;
+    const bytes = W.parseAddress(text);
+    if ((bytes !== null) !== (isIP(text) === 6)) t.fail(text);
+    else agreed++;
+  }
+  t.equal(agreed, more.length ** 4, "every text parsed as Node parses it");
 });
 
 t.test("formatAddress (RFC 5952)", async (t) => {

@@ -5,6 +5,7 @@
 import t from "tap";
 import type { Test } from "tap";
 import * as W from "../../core/wire/index.js";
+import { reasonText } from "../../core/wire/reason-text.js";
 import { ALL_VECTORS, decode, encode, errorShapeProblem, plain } from "./vectors.js";
 import { Rng } from "./generate.js";
 
@@ -35,7 +36,7 @@ function check(tally: Tally, d: W.Decoder, w: W.Writer, protocol: Protocol, byte
   try {
     const again = encode(w, protocol, m).slice();
     const m2 = decode(d, protocol, again);
-    if (m2 === null) tally.bad.push("re-encoding does not decode: " + d.error!.reason);
+    if (m2 === null) tally.bad.push("re-encoding does not decode: " + reasonText(d.error!.reason));
     else if (JSON.stringify(plain(m2)) !== JSON.stringify(plain(m))) tally.bad.push("re-encoding decodes differently");
   } catch (e) {
     tally.bad.push("re-encoding threw: " + String(e));

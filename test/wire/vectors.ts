@@ -3,6 +3,8 @@
 // figures; comments name the section each field comes from.
 
 import * as W from "../../core/wire/index.js";
+import { reasonText } from "../../core/wire/reason-text.js";
+import { REASON_INTERNAL_ERROR } from "../../core/wire/reasons.js";
 import type { AsapMessage, EnrpMessage, Transport, Policy, PoolElement } from "../../core/wire/index.js";
 
 /** Hex text (spaces allowed) -> bytes. */
@@ -661,9 +663,9 @@ export function errorShapeProblem(d: W.Decoder, length: number): string {
   if (e === null) return "no error recorded";
   if (typeof e.cause !== "number" || e.cause < 0 || e.cause > 0xffff) return "bad cause " + e.cause;
   if (typeof e.offset !== "number" || !(e.offset >= 0) || e.offset > length) return "bad offset " + e.offset;
-  if (typeof e.reason !== "string" || e.reason.length === 0) return "bad reason";
+  if (typeof e.reason !== "number" || reasonText(e.reason).startsWith("reason ")) return "bad reason " + e.reason;
   if (e.info !== null && !(e.info instanceof Uint8Array)) return "bad info";
   if (typeof e.report !== "boolean") return "bad report";
-  if (e.reason === "internal decoder error") return "internal decoder error";
+  if (e.reason === REASON_INTERNAL_ERROR) return "internal decoder error";
   return "";
 }

@@ -1,24 +1,46 @@
 // The policy table. Adding a policy: one file in this folder returning a
-// PolicyModule, plus one line here.
+// PolicyModule (or a member of the Least Used family in least-used.ts),
+// plus one line here.
+import {
+  POLICY_LEAST_USED,
+  POLICY_LEAST_USED_DEGRADATION,
+  POLICY_LEAST_USED_DEGRADATION_DPF,
+  POLICY_LEAST_USED_DPF,
+  POLICY_PRIORITY_LEAST_USED,
+  POLICY_PRIORITY_LEAST_USED_DEGRADATION,
+  POLICY_PRIORITY_LEAST_USED_DEGRADATION_DPF,
+  POLICY_PRIORITY_LEAST_USED_DPF,
+  POLICY_RANDOMIZED_LEAST_USED,
+  POLICY_RANDOMIZED_LEAST_USED_DEGRADATION,
+  POLICY_RANDOMIZED_PRIORITY_LEAST_USED,
+  POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION,
+} from "../../wire/constants.js";
 import type { PolicyModule } from "../policy.js";
 import { roundRobin } from "./round-robin.js";
 import { weightedRoundRobin } from "./weighted-round-robin.js";
 import { random } from "./random.js";
 import { weightedRandom } from "./weighted-random.js";
 import { priority } from "./priority.js";
-import { leastUsed } from "./least-used.js";
-import { leastUsedDegradation } from "./least-used-degradation.js";
-import { priorityLeastUsed } from "./priority-least-used.js";
-import { randomizedLeastUsed } from "./randomized-least-used.js";
-import { randomizedPriorityLeastUsed } from "./randomized-priority-least-used.js";
-import { randomizedLeastUsedDegradation } from "./randomized-least-used-degradation.js";
-import { priorityLeastUsedDegradation } from "./priority-least-used-degradation.js";
-import { randomizedPriorityLeastUsedDegradation } from "./randomized-priority-least-used-degradation.js";
 import { weightedRandomDpf } from "./weighted-random-dpf.js";
-import { leastUsedDpf } from "./least-used-dpf.js";
-import { leastUsedDegradationDpf } from "./least-used-degradation-dpf.js";
-import { priorityLeastUsedDpf } from "./priority-least-used-dpf.js";
-import { priorityLeastUsedDegradationDpf } from "./priority-least-used-degradation-dpf.js";
+import {
+  LU_DEGRADATION,
+  LU_DPF,
+  LU_PRIORITY,
+  LU_RANDOMIZED,
+  leastUsedFamily,
+  leastUsed,
+  leastUsedDegradation,
+  leastUsedDegradationDpf,
+  leastUsedDpf,
+  priorityLeastUsed,
+  priorityLeastUsedDegradation,
+  priorityLeastUsedDegradationDpf,
+  priorityLeastUsedDpf,
+  randomizedLeastUsed,
+  randomizedLeastUsedDegradation,
+  randomizedPriorityLeastUsed,
+  randomizedPriorityLeastUsedDegradation,
+} from "./least-used.js";
 
 /** Every policy this project implements (a new array of new modules per call). */
 export function allPolicies(): PolicyModule[] {
@@ -28,19 +50,19 @@ export function allPolicies(): PolicyModule[] {
     random(),
     weightedRandom(),
     priority(),
-    leastUsed(),
-    leastUsedDegradation(),
-    priorityLeastUsed(),
-    randomizedLeastUsed(),
-    randomizedPriorityLeastUsed(),
-    randomizedLeastUsedDegradation(),
-    priorityLeastUsedDegradation(),
-    randomizedPriorityLeastUsedDegradation(),
+    leastUsedFamily(POLICY_LEAST_USED, 0),
+    leastUsedFamily(POLICY_LEAST_USED_DEGRADATION, LU_DEGRADATION),
+    leastUsedFamily(POLICY_PRIORITY_LEAST_USED, LU_PRIORITY),
+    leastUsedFamily(POLICY_RANDOMIZED_LEAST_USED, LU_RANDOMIZED),
+    leastUsedFamily(POLICY_RANDOMIZED_PRIORITY_LEAST_USED, LU_RANDOMIZED | LU_PRIORITY),
+    leastUsedFamily(POLICY_RANDOMIZED_LEAST_USED_DEGRADATION, LU_RANDOMIZED | LU_DEGRADATION),
+    leastUsedFamily(POLICY_PRIORITY_LEAST_USED_DEGRADATION, LU_PRIORITY | LU_DEGRADATION),
+    leastUsedFamily(POLICY_RANDOMIZED_PRIORITY_LEAST_USED_DEGRADATION, LU_RANDOMIZED | LU_PRIORITY | LU_DEGRADATION),
     weightedRandomDpf(),
-    leastUsedDpf(),
-    leastUsedDegradationDpf(),
-    priorityLeastUsedDpf(),
-    priorityLeastUsedDegradationDpf(),
+    leastUsedFamily(POLICY_LEAST_USED_DPF, LU_DPF),
+    leastUsedFamily(POLICY_LEAST_USED_DEGRADATION_DPF, LU_DEGRADATION | LU_DPF),
+    leastUsedFamily(POLICY_PRIORITY_LEAST_USED_DPF, LU_PRIORITY | LU_DPF),
+    leastUsedFamily(POLICY_PRIORITY_LEAST_USED_DEGRADATION_DPF, LU_PRIORITY | LU_DEGRADATION | LU_DPF),
   ];
 }
 

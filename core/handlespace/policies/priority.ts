@@ -9,8 +9,8 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function priority(): PolicyModule {
-  const p = basePolicy(POLICY_PRIORITY, "Priority", false, 1);
-  p.fields = ["priority"];
-  p.key = key;
+  const p = basePolicy(POLICY_PRIORITY, false, 1);
+  p.fields_ = ["priority"];
+  p.key_ = key;
   return p;
 }

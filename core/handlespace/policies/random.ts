@@ -8,7 +8,7 @@ function weight(s: PolicyStore, slot: number): void {
 }
 
 export function random(): PolicyModule {
-  const p = basePolicy(POLICY_RANDOM, "Random", true, 0);
-  p.weight = weight;
+  const p = basePolicy(POLICY_RANDOM, true, 0);
+  p.weight_ = weight;
   return p;
 }

@@ -9,7 +9,7 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 export function roundRobin(): PolicyModule {
-  const p = basePolicy(POLICY_ROUND_ROBIN, "RoundRobin", false, 1);
-  p.key = key;
+  const p = basePolicy(POLICY_ROUND_ROBIN, false, 1);
+  p.key_ = key;
   return p;
 }

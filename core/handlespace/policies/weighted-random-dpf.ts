@@ -17,9 +17,9 @@ function weight(s: PolicyStore, slot: number): void {
 }
 
 export function weightedRandomDpf(): PolicyModule {
-  const p = basePolicy(POLICY_WEIGHTED_RANDOM_DPF, "WeightedRandomDPF", true, 0);
-  p.fields = ["weight", "weightDpf"];
-  p.carriesDistance = true;
-  p.weight = weight;
+  const p = basePolicy(POLICY_WEIGHTED_RANDOM_DPF, true, 0);
+  p.fields_ = ["weight", "weightDpf"];
+  p.carriesDistance_ = true;
+  p.weight_ = weight;
   return p;
 }

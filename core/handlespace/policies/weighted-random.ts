@@ -8,8 +8,8 @@ function weight(s: PolicyStore, slot: number): void {
 }
 
 export function weightedRandom(): PolicyModule {
-  const p = basePolicy(POLICY_WEIGHTED_RANDOM, "WeightedRandom", true, 0);
-  p.fields = ["weight"];
-  p.weight = weight;
+  const p = basePolicy(POLICY_WEIGHTED_RANDOM, true, 0);
+  p.fields_ = ["weight"];
+  p.weight_ = weight;
   return p;
 }

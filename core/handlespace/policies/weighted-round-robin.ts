@@ -23,16 +23,16 @@ function key(s: PolicyStore, slot: number): void {
 }
 
 function initialize(s: PolicyStore, pool: PoolView, slot: number): void {
-  setState(s, slot, pool.count > 0 ? stateOf(s, pool.order[pool.lo]) : 0);
+  setState(s, slot, pool.count_ > 0 ? stateOf(s, pool.order_[pool.lo_]) : 0);
   setAux(s, slot, valueA(s, slot));
 }
 
 function prepare(s: PolicyStore, pool: PoolView): void {
-  if (pool.count === 0) return;
-  const lowest = stateOf(s, pool.order[pool.lo]);
+  if (pool.count_ === 0) return;
+  const lowest = stateOf(s, pool.order_[pool.lo_]);
   if (lowest < REBASE_ROUND) return;
-  for (let i = pool.lo; i < pool.hi; i++) {
-    const slot = pool.order[i];
+  for (let i = pool.lo_; i < pool.hi_; i++) {
+    const slot = pool.order_[i];
     setState(s, slot, stateOf(s, slot) - lowest);
     key(s, slot);
   }
@@ -53,12 +53,12 @@ function reset(s: PolicyStore, slot: number): void {
 }
 
 export function weightedRoundRobin(): PolicyModule {
-  const p = basePolicy(POLICY_WEIGHTED_ROUND_ROBIN, "WeightedRoundRobin", false, 1);
-  p.fields = ["weight"];
-  p.key = key;
-  p.initialize = initialize;
-  p.prepare = prepare;
-  p.select = select;
-  p.reset = reset;
+  const p = basePolicy(POLICY_WEIGHTED_ROUND_ROBIN, false, 1);
+  p.fields_ = ["weight"];
+  p.key_ = key;
+  p.initialize_ = initialize;
+  p.prepare_ = prepare;
+  p.select_ = select;
+  p.reset_ = reset;
   return p;
 }
