@@ -19,7 +19,7 @@ const COMMANDS: Record<string, Command> = {
 
 export function usage(): string {
   const lines = ["Usage: rserpool <command> [options]", "", "Commands:"];
-  for (const name of Object.keys(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${COMMANDS[name].summary}`);
+  for (const name of Object.keys(COMMANDS)) lines.push(`  ${name.padEnd(16)} ${COMMANDS[name].summary}`);
   lines.push("", "Run `rserpool <command> --help` for a command's options.");
   return lines.join("\n") + "\n";
 }
