@@ -304,7 +304,7 @@ class SctpListener implements Listener {
   readonly handler: AssociationHandler;
   readonly target: unknown;
   readonly factory: SctpTransport;
-  readonly endpoints: UdpEndpoint[] = [];
+  readonly endpoints: Carrier[] = [];
   /** Shared by the responder and every per-peer Endpoint: cookies made by one validate in the other. */
   readonly secret: Buffer;
   readonly responder: LibEndpoint;
@@ -355,7 +355,7 @@ class SctpListener implements Listener {
 /** Transport of the responder Endpoint: replies go to the source of the packet being handled. */
 class ResponderTransport implements LibTransport {
   readonly factory: SctpTransport;
-  udp: UdpEndpoint | null = null;
+  udp: Carrier | null = null;
   address = "";
   port = 0;
 
@@ -374,12 +374,21 @@ class ResponderTransport implements LibTransport {
   unallocate(): void {}
 }
 
-// ---- one UDP socket -------------------------------------------------------
+// ---- carriers: what SCTP packets travel in -------------------------------
 
-class UdpEndpoint {
+/** Where a packet came from: IP address and UDP port (0 for raw IP). */
+interface PacketSource {
+  address: string;
+  port: number;
+}
+
+/**
+ * A socket that carries SCTP packets, and the associations and listeners
+ * reached through it: a UDP socket (encapsulation) or the raw IP socket.
+ */
+abstract class Carrier {
   readonly factory: SctpTransport;
-  readonly socket: dgram.Socket;
-  /** Key in factory.serverEndpoints, or "" for a dedicated client socket. */
+  /** Key in factory.serverEndpoints, or "" for a dedicated client socket and the raw socket. */
   readonly key: string;
   readonly dedicated: boolean;
   readonly links = new Map<string, SctpLink>();
@@ -392,10 +401,139 @@ class UdpEndpoint {
   /** Dedicated sockets: the one link that owns it. */
   owner: SctpLink | null = null;
 
-  constructor(factory: SctpTransport, type: "udp4" | "udp6", key: string, dedicated: boolean, reuseAddr: boolean) {
+  constructor(factory: SctpTransport, key: string, dedicated: boolean) {
     this.factory = factory;
     this.key = key;
     this.dedicated = dedicated;
+  }
+
+  abstract send(bytes: Buffer, address: string, port: number, callback: ((error?: unknown) => void) | null): void;
+  /** Close the socket itself (bookkeeping is done). */
+  abstract closeSocket(): void;
+
+  /** A checked SCTP packet (CRC32c included) from a source, routed to its association or listener. */
+  input(b: Buffer, source: PacketSource): void {
+    const factory = this.factory;
+    const p = factory.checked;
+    const reason = checkPacket(b, p);
+    if (reason !== ACCEPT) {
+      factory.stats.rejected[reason]++;
+      factory.log(LOG_DEBUG, LOG_SCTP_REJECTED, REJECT_NAMES[reason], source.address);
+      return;
+    }
+    factory.stats.accepted++;
+    const key = linkKey(source.address, source.port, p.srcPort, p.dstPort);
+    const link = this.links.get(key);
+    if (link !== undefined) {
+      if (link.server) {
+        const listener = this.listeners.get(p.dstPort);
+        // An INIT from a known peer: it may have restarted. Answer
+        // statelessly; its COOKIE ECHO decides (RFC 4960 s5.2.4 case A).
+        if (p.present & HAS_INIT) {
+          if (listener !== undefined && !listener.closed) this.respond(listener, p, source);
+          return;
+        }
+        if (p.present & HAS_COOKIE_ECHO && link.assoc !== null && p.vtag !== link.assoc.my_tag) {
+          if (listener !== undefined && !listener.closed) this.acceptCookie(listener, p, source, key, link);
+          return;
+        }
+      }
+      link.receive(p);
+      return;
+    }
+    if (this.dedicated) {
+      factory.stats.unroutable++;
+      return;
+    }
+    const listener = this.listeners.get(p.dstPort);
+    if (listener === undefined || listener.closed) {
+      factory.stats.unroutable++;
+      return;
+    }
+    if (p.present & HAS_COOKIE_ECHO) this.acceptCookie(listener, p, source, key, null);
+    else this.respond(listener, p, source);
+  }
+
+  /** INIT -> INIT ACK, and out-of-the-blue handling (RFC 4960 s8.4), by the stateless responder. */
+  respond(listener: SctpListener, p: CheckedPacket, source: PacketSource): void {
+    const t = listener.responderTransport;
+    t.udp = this;
+    t.address = source.address;
+    t.port = source.port;
+    try {
+      listener.responder.emit("packet", libraryPacket(p), undefined, undefined);
+    } catch (e) {
+      this.factory.stats.libraryErrors++;
+      this.factory.log(LOG_WARNING, LOG_SCTP_LIBRARY_THREW, 0, e);
+    } finally {
+      t.udp = null;
+    }
+  }
+
+  /** A COOKIE ECHO for no current association: a new (or restarted) peer. */
+  acceptCookie(listener: SctpListener, p: CheckedPacket, source: PacketSource, key: string, old: SctpLink | null): void {
+    const factory = this.factory;
+    if (old === null && factory.linkCount >= factory.maxAssociations) {
+      factory.stats.unroutable++;
+      return;
+    }
+    const link = new SctpLink(factory, this, key, true, listener.handler, listener.target);
+    link.remoteAddressRaw = source.address;
+    link.remoteAddress = normalizeAddress(source.address);
+    link.remoteUdpPort = source.port;
+    link.remotePort = p.srcPort;
+    link.localSctpPort = p.dstPort;
+    const endpoint = factory.newLibraryEndpoint(p.dstPort, listener.secret, link.transport);
+    link.endpoint = endpoint;
+    let created = false;
+    endpoint.on("association", (association: LibAssociation) => {
+      // The cookie was valid. Replace a previous incarnation first, so its
+      // down is delivered before this up.
+      created = true;
+      if (old !== null && old.state !== DOWN) {
+        factory.stats.restarts++;
+        factory.log(LOG_INFO, LOG_SCTP_RESTART, old.id, link.remoteAddress);
+        old.finish(DOWN_ABORTED, false);
+      }
+      this.links.set(key, link);
+      factory.linkCount++;
+      link.attach(association);
+    });
+    link.depth++;
+    try {
+      endpoint.emit("packet", libraryPacket(p), undefined, undefined);
+    } catch (e) {
+      link.libraryThrew(e);
+    } finally {
+      link.depth--;
+    }
+    endpoint.removeAllListeners("association");
+    if (!created) return; // bad or stale cookie: nothing was kept
+    link.afterInput();
+  }
+
+  closeIfUnused(): void {
+    if (this.closed || this.links.size > 0 || this.listeners.size > 0) return;
+    if (this.pendingSends > 0) this.closeWhenIdle = true;
+    else this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.key !== "") this.factory.serverEndpoints.delete(this.key);
+    this.factory.sockets.delete(this);
+    this.closeSocket();
+  }
+}
+
+// ---- one UDP socket -------------------------------------------------------
+
+class UdpEndpoint extends Carrier {
+  readonly socket: dgram.Socket;
+
+  constructor(factory: SctpTransport, type: "udp4" | "udp6", key: string, dedicated: boolean, reuseAddr: boolean) {
+    super(factory, key, dedicated);
     this.socket = dgram.createSocket({
       type,
       reuseAddr,
@@ -448,117 +586,11 @@ class UdpEndpoint {
 
   receive(b: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
-    const factory = this.factory;
-    factory.stats.datagrams++;
-    const p = factory.checked;
-    const reason = checkPacket(b, p);
-    if (reason !== ACCEPT) {
-      factory.stats.rejected[reason]++;
-      factory.log(LOG_DEBUG, LOG_SCTP_REJECTED, REJECT_NAMES[reason], rinfo.address);
-      return;
-    }
-    factory.stats.accepted++;
-    const key = linkKey(rinfo.address, rinfo.port, p.srcPort, p.dstPort);
-    const link = this.links.get(key);
-    if (link !== undefined) {
-      if (link.server) {
-        const listener = this.listeners.get(p.dstPort);
-        // An INIT from a known peer: it may have restarted. Answer
-        // statelessly; its COOKIE ECHO decides (RFC 4960 s5.2.4 case A).
-        if (p.present & HAS_INIT) {
-          if (listener !== undefined && !listener.closed) this.respond(listener, p, rinfo);
-          return;
-        }
-        if (p.present & HAS_COOKIE_ECHO && link.assoc !== null && p.vtag !== link.assoc.my_tag) {
-          if (listener !== undefined && !listener.closed) this.acceptCookie(listener, p, rinfo, key, link);
-          return;
-        }
-      }
-      link.receive(p);
-      return;
-    }
-    if (this.dedicated) {
-      factory.stats.unroutable++;
-      return;
-    }
-    const listener = this.listeners.get(p.dstPort);
-    if (listener === undefined || listener.closed) {
-      factory.stats.unroutable++;
-      return;
-    }
-    if (p.present & HAS_COOKIE_ECHO) this.acceptCookie(listener, p, rinfo, key, null);
-    else this.respond(listener, p, rinfo);
+    this.factory.stats.datagrams++;
+    this.input(b, rinfo);
   }
 
-  /** INIT -> INIT ACK, and out-of-the-blue handling (RFC 4960 s8.4), by the stateless responder. */
-  respond(listener: SctpListener, p: CheckedPacket, rinfo: dgram.RemoteInfo): void {
-    const t = listener.responderTransport;
-    t.udp = this;
-    t.address = rinfo.address;
-    t.port = rinfo.port;
-    try {
-      listener.responder.emit("packet", libraryPacket(p), undefined, undefined);
-    } catch (e) {
-      this.factory.stats.libraryErrors++;
-      this.factory.log(LOG_WARNING, LOG_SCTP_LIBRARY_THREW, 0, e);
-    } finally {
-      t.udp = null;
-    }
-  }
-
-  /** A COOKIE ECHO for no current association: a new (or restarted) peer. */
-  acceptCookie(listener: SctpListener, p: CheckedPacket, rinfo: dgram.RemoteInfo, key: string, old: SctpLink | null): void {
-    const factory = this.factory;
-    if (old === null && factory.linkCount >= factory.maxAssociations) {
-      factory.stats.unroutable++;
-      return;
-    }
-    const link = new SctpLink(factory, this, key, true, listener.handler, listener.target);
-    link.remoteAddressRaw = rinfo.address;
-    link.remoteAddress = normalizeAddress(rinfo.address);
-    link.remoteUdpPort = rinfo.port;
-    link.remotePort = p.srcPort;
-    link.localSctpPort = p.dstPort;
-    const endpoint = factory.newLibraryEndpoint(p.dstPort, listener.secret, link.transport);
-    link.endpoint = endpoint;
-    let created = false;
-    endpoint.on("association", (association: LibAssociation) => {
-      // The cookie was valid. Replace a previous incarnation first, so its
-      // down is delivered before this up.
-      created = true;
-      if (old !== null && old.state !== DOWN) {
-        factory.stats.restarts++;
-        factory.log(LOG_INFO, LOG_SCTP_RESTART, old.id, link.remoteAddress);
-        old.finish(DOWN_ABORTED, false);
-      }
-      this.links.set(key, link);
-      factory.linkCount++;
-      link.attach(association);
-    });
-    link.depth++;
-    try {
-      endpoint.emit("packet", libraryPacket(p), undefined, undefined);
-    } catch (e) {
-      link.libraryThrew(e);
-    } finally {
-      link.depth--;
-    }
-    endpoint.removeAllListeners("association");
-    if (!created) return; // bad or stale cookie: nothing was kept
-    link.afterInput();
-  }
-
-  closeIfUnused(): void {
-    if (this.closed || this.links.size > 0 || this.listeners.size > 0) return;
-    if (this.pendingSends > 0) this.closeWhenIdle = true;
-    else this.close();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.key !== "") this.factory.serverEndpoints.delete(this.key);
-    this.factory.sockets.delete(this);
+  closeSocket(): void {
     try {
       this.socket.close();
     } catch {
@@ -598,7 +630,7 @@ class LinkTransport implements LibTransport {
 class SctpLink implements Association {
   readonly id: number;
   readonly factory: SctpTransport;
-  readonly udp: UdpEndpoint;
+  readonly udp: Carrier;
   key: string;
   readonly server: boolean;
   readonly handler: AssociationHandler;
@@ -644,7 +676,7 @@ class SctpLink implements Association {
   /** localSctpPort came from allocateClientPort(). */
   allocatedPort = false;
 
-  constructor(factory: SctpTransport, udp: UdpEndpoint, key: string, server: boolean, handler: AssociationHandler, target: unknown) {
+  constructor(factory: SctpTransport, udp: Carrier, key: string, server: boolean, handler: AssociationHandler, target: unknown) {
     this.id = nextAssociationId();
     this.factory = factory;
     this.udp = udp;
@@ -1330,7 +1362,7 @@ export class SctpTransport implements TransportFactory {
   readonly onError: ((error: Error) => void) | null;
   /** @internal */ readonly checked: CheckedPacket = newCheckedPacket();
   /** @internal */ readonly serverEndpoints = new Map<string, UdpEndpoint>();
-  /** @internal */ readonly sockets = new Set<UdpEndpoint>();
+  /** @internal */ readonly sockets = new Set<Carrier>();
   /** @internal */ linkCount = 0;
   /** @internal */ readonly events = new EventQueue();
   private closed = false;
