@@ -49,6 +49,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import sctp from "sctp";
 import Endpoint from "sctp/lib/endpoint.js";
 import Chunk from "sctp/lib/chunk.js";
@@ -161,6 +162,13 @@ export interface LibEndpoint {
 // ---- options, logging, statistics ---------------------------------------
 
 export interface SctpTransportOptions {
+  /**
+   * "udp" (default): SCTP over UDP encapsulation (RFC 6951). "raw": SCTP
+   * directly in IPv4 (protocol 132) through the optional `raw-socket` addon,
+   * for kernel-SCTP peers; needs root (CAP_NET_RAW); IPv4 only; udp* options
+   * do not apply. The constructor throws ERR_RAW_SOCKET_UNAVAILABLE without the addon.
+   */
+  mode?: "udp" | "raw";
   /** UDP encapsulation port of listeners. Default 9899 (RFC 6951 s5.1); 0 = ephemeral. */
   udpPort?: number;
   /** UDP port connect() sends to. Default 9899. */
@@ -591,6 +599,114 @@ class UdpEndpoint extends Carrier {
   }
 
   closeSocket(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+// ---- raw IP (opt-in) -------------------------------------------------------
+
+/** The parts of the `raw-socket` addon we use. */
+interface RawSocketModule {
+  createSocket(options: { protocol: number; addressFamily?: number; bufferSize?: number }): RawSocket;
+  AddressFamily: { IPv4: number };
+}
+
+interface RawSocket {
+  on(event: "message", listener: (buffer: Buffer, source: string) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  send(buffer: Buffer, offset: number, length: number, address: string, afterCallback: (error: Error | null, bytes: number) => void): unknown;
+  close(): unknown;
+}
+
+const IPPROTO_SCTP = 132;
+const RAW_SOCKET_PACKAGE = "raw-socket";
+
+/**
+ * The optional `raw-socket` addon, loaded on demand: from the project, else
+ * from the path in RSERPOOL_RAW_SOCKET_PATH (a scratch install).
+ */
+export function loadRawSocket(): RawSocketModule {
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  const candidates = [RAW_SOCKET_PACKAGE];
+  const extra = process.env.RSERPOOL_RAW_SOCKET_PATH;
+  if (extra !== undefined && extra !== "") candidates.push(extra);
+  for (const c of candidates) {
+    try {
+      const m = require(c) as RawSocketModule;
+      if (typeof m.createSocket === "function") return m;
+      tried.push(`${c}: no createSocket`);
+    } catch (e) {
+      tried.push(`${c}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  const error = new Error(
+    `raw-IP SCTP needs the optional native package "${RAW_SOCKET_PACKAGE}" (npm install ${RAW_SOCKET_PACKAGE}; ` +
+      `it builds with node-gyp, so install scripts must be allowed), or RSERPOOL_RAW_SOCKET_PATH set to an installed copy. ` +
+      `Tried: ${tried.join("; ")}`,
+  ) as NodeJS.ErrnoException;
+  error.code = "ERR_RAW_SOCKET_UNAVAILABLE";
+  throw error;
+}
+
+/**
+ * One raw IPv4 socket (protocol 132) per transport, shared by every
+ * association and listener of raw mode. The kernel hands every SCTP packet
+ * of the host to every such socket, with its IP header: packets for ports
+ * that are none of ours (other processes) are dropped before any checks.
+ */
+class RawEndpoint extends Carrier {
+  readonly socket: RawSocket;
+  readonly source: PacketSource = { address: "", port: 0 };
+
+  constructor(factory: SctpTransport, module: RawSocketModule) {
+    super(factory, "", false);
+    this.socket = module.createSocket({ protocol: IPPROTO_SCTP, addressFamily: module.AddressFamily.IPv4, bufferSize: 65535 });
+    this.socket.on("message", (bytes, source) => this.receive(bytes, source));
+    this.socket.on("error", (error) => {
+      if (!this.closed) factory.log(LOG_WARNING, LOG_SCTP_SOCKET_ERROR, "raw", error);
+    });
+    this.ready = true;
+  }
+
+  receive(b: Buffer, address: string): void {
+    if (this.closed || b.length < 20 || b[0] >> 4 !== 4) return;
+    const ihl = (b[0] & 0x0f) * 4;
+    const total = Math.min(b.readUInt16BE(2), b.length);
+    if (ihl < 20 || total < ihl + 12) return;
+    const srcPort = b.readUInt16BE(ihl);
+    const dstPort = b.readUInt16BE(ihl + 2);
+    // Ours only: a listener's port, or one of our associations.
+    if (!this.listeners.has(dstPort) && !this.links.has(linkKey(address, 0, srcPort, dstPort))) return;
+    this.factory.stats.datagrams++;
+    // The addon reuses its receive buffer: copy the SCTP packet.
+    const packet = Buffer.from(b.subarray(ihl, total));
+    this.source.address = address;
+    this.input(packet, this.source);
+  }
+
+  send(bytes: Buffer, address: string, _port: number, callback: ((error?: unknown) => void) | null): void {
+    if (this.closed) return;
+    this.pendingSends++;
+    try {
+      this.socket.send(bytes, 0, bytes.length, address, (error) => {
+        this.pendingSends--;
+        if (error && !this.closed) this.factory.log(LOG_DEBUG, LOG_SCTP_SOCKET_ERROR, "raw", error);
+        if (callback !== null) callback();
+        if (this.closeWhenIdle && this.pendingSends === 0) this.close();
+      });
+    } catch (e) {
+      this.pendingSends--;
+      this.factory.log(LOG_DEBUG, LOG_SCTP_SOCKET_ERROR, "raw", e);
+    }
+  }
+
+  closeSocket(): void {
+    if (this.factory.rawEndpoint === this) this.factory.rawEndpoint = null;
     try {
       this.socket.close();
     } catch {
@@ -1342,6 +1458,9 @@ class SctpLink implements Association {
 
 export class SctpTransport implements TransportFactory {
   readonly name = "sctp";
+  readonly mode: "udp" | "raw";
+  /** @internal */ readonly rawModule: RawSocketModule | null;
+  /** @internal */ rawEndpoint: RawEndpoint | null = null;
   readonly udpPort: number;
   readonly remoteUdpPort: number;
   readonly clientUdpPort: number;
@@ -1368,6 +1487,10 @@ export class SctpTransport implements TransportFactory {
   private closed = false;
 
   constructor(options: SctpTransportOptions = {}) {
+    this.mode = options.mode ?? "udp";
+    if (this.mode !== "udp" && this.mode !== "raw") throw new RangeError(`SCTP mode ${String(this.mode)}`);
+    // Fail at construction, not at the first connect, when the addon is missing.
+    this.rawModule = this.mode === "raw" ? loadRawSocket() : null;
     configureLibrary();
     this.udpPort = options.udpPort ?? 9899;
     this.remoteUdpPort = options.remoteUdpPort ?? 9899;
@@ -1421,6 +1544,7 @@ export class SctpTransport implements TransportFactory {
     const port = options.port;
     if (!(port >= 1 && port <= 0xffff && port === Math.floor(port))) throw new RangeError(`SCTP port ${port}`);
     const addresses = options.addresses.length > 0 ? options.addresses : [""];
+    if (this.mode === "raw") return this.listenRaw(port, addresses, handler, target);
     for (const address of addresses) {
       if (address !== "" && net.isIP(address) === 0) throw new TypeError(`not an IP address: ${address}`);
       const existing = this.serverEndpoints.get(serverKey(address, this.udpPort));
@@ -1432,6 +1556,39 @@ export class SctpTransport implements TransportFactory {
       e.listeners.set(port, listener);
       listener.endpoints.push(e);
     }
+    return listener;
+  }
+
+  /** The raw socket, opened on first use. Throws (EPERM) without root. */
+  private rawCarrier(): RawEndpoint {
+    if (this.rawEndpoint !== null) return this.rawEndpoint;
+    let e: RawEndpoint;
+    try {
+      e = new RawEndpoint(this, this.rawModule as RawSocketModule);
+    } catch (cause) {
+      const error = new Error(
+        `raw-IP SCTP: cannot open a raw IPv4 socket (needs root or CAP_NET_RAW): ${(cause as Error).message}`,
+      ) as NodeJS.ErrnoException;
+      error.code = "ERR_RAW_SOCKET_OPEN";
+      throw error;
+    }
+    this.rawEndpoint = e;
+    this.sockets.add(e);
+    return e;
+  }
+
+  /** Raw mode: one socket sees every local IPv4 address; listener addresses are only checked for family. */
+  private listenRaw(port: number, addresses: string[], handler: AssociationHandler, target: unknown): SctpListener {
+    for (const address of addresses) {
+      if (address !== "" && net.isIPv4(address) === false) throw new TypeError(`raw-IP SCTP is IPv4 only: ${address}`);
+    }
+    const e = this.rawCarrier();
+    if (e.listeners.has(port)) throw new Error(`SCTP port ${port} already listening`);
+    const listener = new SctpListener(this, port, handler, target);
+    e.listeners.set(port, listener);
+    listener.endpoints.push(e);
+    listener.pendingBinds = 1;
+    queueMicrotask(() => listener.bound());
     return listener;
   }
 
@@ -1500,6 +1657,7 @@ export class SctpTransport implements TransportFactory {
   ): Association {
     if (this.closed) throw new Error("transport closed");
     if (!(port >= 1 && port <= 0xffff && port === Math.floor(port))) throw new RangeError(`SCTP port ${port}`);
+    if (this.mode === "raw") return this.connectRaw(remoteAddresses, port, options, handler, target);
     // Under encapsulation an association has one remote address: the first given.
     const remote = remoteAddresses.find((a) => net.isIP(a) !== 0);
     if (remote === undefined) throw new TypeError(`no IP address in [${remoteAddresses.join(", ")}]`);
@@ -1535,6 +1693,43 @@ export class SctpTransport implements TransportFactory {
       });
     });
     udp.socket.bind({ port: this.clientUdpPort, address: local === "" ? undefined : local });
+    return link;
+  }
+
+  /**
+   * Raw mode: the first IPv4 remote address; the kernel picks the source
+   * address (the addon cannot bind), so localAddresses are ignored.
+   */
+  private connectRaw(
+    remoteAddresses: string[],
+    port: number,
+    options: ConnectOptions,
+    handler: AssociationHandler,
+    target: unknown,
+  ): Association {
+    const remote = remoteAddresses.find((a) => net.isIPv4(a));
+    if (remote === undefined) throw new TypeError(`raw-IP SCTP is IPv4 only; no IPv4 address in [${remoteAddresses.join(", ")}]`);
+    const raw = this.rawCarrier();
+    const link = new SctpLink(this, raw, "", false, handler, target);
+    link.remoteAddressRaw = remote;
+    link.remoteAddress = normalizeAddress(remote);
+    link.remoteUdpPort = 0;
+    link.remotePort = port;
+    if (options.localPort > 0) link.localSctpPort = options.localPort;
+    else {
+      link.localSctpPort = allocateClientPort();
+      link.allocatedPort = link.localSctpPort !== 0;
+    }
+    link.key = linkKey(remote, 0, port, link.localSctpPort);
+    if (this.linkCount >= this.maxAssociations || link.localSctpPort === 0 || raw.links.has(link.key) || raw.listeners.has(link.localSctpPort)) {
+      link.finish(DOWN_CONNECT_FAILED, true);
+      return link;
+    }
+    raw.links.set(link.key, link);
+    this.linkCount++;
+    link.armHandshakeTimer();
+    // Not from inside connect(): the INIT goes out from a microtask.
+    queueMicrotask(() => link.start());
     return link;
   }
 
