@@ -29,6 +29,15 @@
 // - Liveness of established associations comes from ASAP/ENRP keep-alives;
 //   the library has no heartbeats under encapsulation.
 //
+// Raw-IP mode (`mode: "raw"`, opt-in, for kernel-SCTP peers): the packets
+// travel in IPv4 protocol 132 through the optional native `raw-socket` addon
+// (loaded lazily; ERR_RAW_SOCKET_UNAVAILABLE without it), one raw socket per
+// transport shared by all its associations and listeners (RawEndpoint). The
+// kernel gives every raw socket every SCTP packet of the host, so packets
+// whose ports are none of ours are dropped before any check; the rest go
+// through the same checks and routing, keyed with UDP port 0. Root or
+// CAP_NET_RAW; IPv4 only; client ports unique per process only.
+//
 // Callbacks to the handler are queued and delivered from a microtask, never
 // from inside a public method or from inside the library.
 //

@@ -22,11 +22,16 @@ const SERVER_PORT = 3863;
 
 /** Why raw mode cannot run here, or "" when it can. */
 function unavailable(): string {
-  if (typeof process.getuid === "function" && process.getuid() !== 0) return "raw-IP SCTP needs root (CAP_NET_RAW)";
+  let m: { createSocket(o: { protocol: number }): { close(): void } };
   try {
-    loadRawSocket();
+    m = loadRawSocket() as unknown as typeof m;
   } catch (e) {
     return (e as Error).message;
+  }
+  try {
+    m.createSocket({ protocol: 132 }).close();
+  } catch (e) {
+    return `raw-IP SCTP needs root or CAP_NET_RAW: ${(e as Error).message}`;
   }
   return "";
 }
