@@ -142,6 +142,25 @@ if (why !== "") {
     t.equal(server.associationCount, 0);
   });
 
+  t.test("one raw-mode transport connects to its own listener", async (t) => {
+    const tr = new SctpTransport({ mode: "raw" });
+    t.teardown(() => tr.close());
+    const srec = new Recorder();
+    srec.onEachMessage = (a, stream, ppid, bytes) => a.send(stream, ppid, bytes);
+    await tr.listen({ addresses: [], port: SERVER_PORT + 3 }, srec, "server").ready;
+    const crec = new Recorder();
+    const a = tr.connect(["127.0.0.1"], SERVER_PORT + 3, NO_LOCAL, crec, "client");
+    await crec.until(() => crec.count("up") === 1, 5000, "client up");
+    a.send(1, 12, Buffer.from("enrp-ish"));
+    await crec.until(() => crec.count("message") === 1, 5000, "echo");
+    t.equal(crec.of("message")[0].ppid, 12);
+    t.equal(crec.of("message")[0].stream, 1);
+    t.equal(Buffer.from(crec.of("message")[0].bytes).toString(), "enrp-ish");
+    t.equal(tr.associationCount, 2, "both ends in one transport");
+    a.abort();
+    await srec.until(() => srec.count("down") === 1, 5000, "server side down");
+  });
+
   t.test("raw mode is IPv4 only", async (t) => {
     const tr = new SctpTransport({ mode: "raw" });
     t.teardown(() => tr.close());
