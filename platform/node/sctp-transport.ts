@@ -29,6 +29,15 @@
 // - Liveness of established associations comes from ASAP/ENRP keep-alives;
 //   the library has no heartbeats under encapsulation.
 //
+// Raw-IP mode (`mode: "raw"`, opt-in, for kernel-SCTP peers): the packets
+// travel in IPv4 protocol 132 through the optional native `raw-socket` addon
+// (loaded lazily; ERR_RAW_SOCKET_UNAVAILABLE without it), one raw socket per
+// transport shared by all its associations and listeners (RawEndpoint). The
+// kernel gives every raw socket every SCTP packet of the host, so packets
+// whose ports are none of ours are dropped before any check; the rest go
+// through the same checks and routing, keyed with UDP port 0. Root or
+// CAP_NET_RAW; IPv4 only; client ports unique per process only.
+//
 // Callbacks to the handler are queued and delivered from a microtask, never
 // from inside a public method or from inside the library.
 //
@@ -49,6 +58,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import sctp from "sctp";
 import Endpoint from "sctp/lib/endpoint.js";
 import Chunk from "sctp/lib/chunk.js";
@@ -161,6 +171,13 @@ export interface LibEndpoint {
 // ---- options, logging, statistics ---------------------------------------
 
 export interface SctpTransportOptions {
+  /**
+   * "udp" (default): SCTP over UDP encapsulation (RFC 6951). "raw": SCTP
+   * directly in IPv4 (protocol 132) through the optional `raw-socket` addon,
+   * for kernel-SCTP peers; needs root (CAP_NET_RAW); IPv4 only; udp* options
+   * do not apply. The constructor throws ERR_RAW_SOCKET_UNAVAILABLE without the addon.
+   */
+  mode?: "udp" | "raw";
   /** UDP encapsulation port of listeners. Default 9899 (RFC 6951 s5.1); 0 = ephemeral. */
   udpPort?: number;
   /** UDP port connect() sends to. Default 9899. */
@@ -304,7 +321,7 @@ class SctpListener implements Listener {
   readonly handler: AssociationHandler;
   readonly target: unknown;
   readonly factory: SctpTransport;
-  readonly endpoints: UdpEndpoint[] = [];
+  readonly endpoints: Carrier[] = [];
   /** Shared by the responder and every per-peer Endpoint: cookies made by one validate in the other. */
   readonly secret: Buffer;
   readonly responder: LibEndpoint;
@@ -355,7 +372,7 @@ class SctpListener implements Listener {
 /** Transport of the responder Endpoint: replies go to the source of the packet being handled. */
 class ResponderTransport implements LibTransport {
   readonly factory: SctpTransport;
-  udp: UdpEndpoint | null = null;
+  udp: Carrier | null = null;
   address = "";
   port = 0;
 
@@ -374,12 +391,21 @@ class ResponderTransport implements LibTransport {
   unallocate(): void {}
 }
 
-// ---- one UDP socket -------------------------------------------------------
+// ---- carriers: what SCTP packets travel in -------------------------------
 
-class UdpEndpoint {
+/** Where a packet came from: IP address and UDP port (0 for raw IP). */
+interface PacketSource {
+  address: string;
+  port: number;
+}
+
+/**
+ * A socket that carries SCTP packets, and the associations and listeners
+ * reached through it: a UDP socket (encapsulation) or the raw IP socket.
+ */
+abstract class Carrier {
   readonly factory: SctpTransport;
-  readonly socket: dgram.Socket;
-  /** Key in factory.serverEndpoints, or "" for a dedicated client socket. */
+  /** Key in factory.serverEndpoints, or "" for a dedicated client socket and the raw socket. */
   readonly key: string;
   readonly dedicated: boolean;
   readonly links = new Map<string, SctpLink>();
@@ -392,10 +418,139 @@ class UdpEndpoint {
   /** Dedicated sockets: the one link that owns it. */
   owner: SctpLink | null = null;
 
-  constructor(factory: SctpTransport, type: "udp4" | "udp6", key: string, dedicated: boolean, reuseAddr: boolean) {
+  constructor(factory: SctpTransport, key: string, dedicated: boolean) {
     this.factory = factory;
     this.key = key;
     this.dedicated = dedicated;
+  }
+
+  abstract send(bytes: Buffer, address: string, port: number, callback: ((error?: unknown) => void) | null): void;
+  /** Close the socket itself (bookkeeping is done). */
+  abstract closeSocket(): void;
+
+  /** A checked SCTP packet (CRC32c included) from a source, routed to its association or listener. */
+  input(b: Buffer, source: PacketSource): void {
+    const factory = this.factory;
+    const p = factory.checked;
+    const reason = checkPacket(b, p);
+    if (reason !== ACCEPT) {
+      factory.stats.rejected[reason]++;
+      factory.log(LOG_DEBUG, LOG_SCTP_REJECTED, REJECT_NAMES[reason], source.address);
+      return;
+    }
+    factory.stats.accepted++;
+    const key = linkKey(source.address, source.port, p.srcPort, p.dstPort);
+    const link = this.links.get(key);
+    if (link !== undefined) {
+      if (link.server) {
+        const listener = this.listeners.get(p.dstPort);
+        // An INIT from a known peer: it may have restarted. Answer
+        // statelessly; its COOKIE ECHO decides (RFC 4960 s5.2.4 case A).
+        if (p.present & HAS_INIT) {
+          if (listener !== undefined && !listener.closed) this.respond(listener, p, source);
+          return;
+        }
+        if (p.present & HAS_COOKIE_ECHO && link.assoc !== null && p.vtag !== link.assoc.my_tag) {
+          if (listener !== undefined && !listener.closed) this.acceptCookie(listener, p, source, key, link);
+          return;
+        }
+      }
+      link.receive(p);
+      return;
+    }
+    if (this.dedicated) {
+      factory.stats.unroutable++;
+      return;
+    }
+    const listener = this.listeners.get(p.dstPort);
+    if (listener === undefined || listener.closed) {
+      factory.stats.unroutable++;
+      return;
+    }
+    if (p.present & HAS_COOKIE_ECHO) this.acceptCookie(listener, p, source, key, null);
+    else this.respond(listener, p, source);
+  }
+
+  /** INIT -> INIT ACK, and out-of-the-blue handling (RFC 4960 s8.4), by the stateless responder. */
+  respond(listener: SctpListener, p: CheckedPacket, source: PacketSource): void {
+    const t = listener.responderTransport;
+    t.udp = this;
+    t.address = source.address;
+    t.port = source.port;
+    try {
+      listener.responder.emit("packet", libraryPacket(p), undefined, undefined);
+    } catch (e) {
+      this.factory.stats.libraryErrors++;
+      this.factory.log(LOG_WARNING, LOG_SCTP_LIBRARY_THREW, 0, e);
+    } finally {
+      t.udp = null;
+    }
+  }
+
+  /** A COOKIE ECHO for no current association: a new (or restarted) peer. */
+  acceptCookie(listener: SctpListener, p: CheckedPacket, source: PacketSource, key: string, old: SctpLink | null): void {
+    const factory = this.factory;
+    if (old === null && factory.linkCount >= factory.maxAssociations) {
+      factory.stats.unroutable++;
+      return;
+    }
+    const link = new SctpLink(factory, this, key, true, listener.handler, listener.target);
+    link.remoteAddressRaw = source.address;
+    link.remoteAddress = normalizeAddress(source.address);
+    link.remoteUdpPort = source.port;
+    link.remotePort = p.srcPort;
+    link.localSctpPort = p.dstPort;
+    const endpoint = factory.newLibraryEndpoint(p.dstPort, listener.secret, link.transport);
+    link.endpoint = endpoint;
+    let created = false;
+    endpoint.on("association", (association: LibAssociation) => {
+      // The cookie was valid. Replace a previous incarnation first, so its
+      // down is delivered before this up.
+      created = true;
+      if (old !== null && old.state !== DOWN) {
+        factory.stats.restarts++;
+        factory.log(LOG_INFO, LOG_SCTP_RESTART, old.id, link.remoteAddress);
+        old.finish(DOWN_ABORTED, false);
+      }
+      this.links.set(key, link);
+      factory.linkCount++;
+      link.attach(association);
+    });
+    link.depth++;
+    try {
+      endpoint.emit("packet", libraryPacket(p), undefined, undefined);
+    } catch (e) {
+      link.libraryThrew(e);
+    } finally {
+      link.depth--;
+    }
+    endpoint.removeAllListeners("association");
+    if (!created) return; // bad or stale cookie: nothing was kept
+    link.afterInput();
+  }
+
+  closeIfUnused(): void {
+    if (this.closed || this.links.size > 0 || this.listeners.size > 0) return;
+    if (this.pendingSends > 0) this.closeWhenIdle = true;
+    else this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.key !== "") this.factory.serverEndpoints.delete(this.key);
+    this.factory.sockets.delete(this);
+    this.closeSocket();
+  }
+}
+
+// ---- one UDP socket -------------------------------------------------------
+
+class UdpEndpoint extends Carrier {
+  readonly socket: dgram.Socket;
+
+  constructor(factory: SctpTransport, type: "udp4" | "udp6", key: string, dedicated: boolean, reuseAddr: boolean) {
+    super(factory, key, dedicated);
     this.socket = dgram.createSocket({
       type,
       reuseAddr,
@@ -448,117 +603,119 @@ class UdpEndpoint {
 
   receive(b: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
-    const factory = this.factory;
-    factory.stats.datagrams++;
-    const p = factory.checked;
-    const reason = checkPacket(b, p);
-    if (reason !== ACCEPT) {
-      factory.stats.rejected[reason]++;
-      factory.log(LOG_DEBUG, LOG_SCTP_REJECTED, REJECT_NAMES[reason], rinfo.address);
-      return;
-    }
-    factory.stats.accepted++;
-    const key = linkKey(rinfo.address, rinfo.port, p.srcPort, p.dstPort);
-    const link = this.links.get(key);
-    if (link !== undefined) {
-      if (link.server) {
-        const listener = this.listeners.get(p.dstPort);
-        // An INIT from a known peer: it may have restarted. Answer
-        // statelessly; its COOKIE ECHO decides (RFC 4960 s5.2.4 case A).
-        if (p.present & HAS_INIT) {
-          if (listener !== undefined && !listener.closed) this.respond(listener, p, rinfo);
-          return;
-        }
-        if (p.present & HAS_COOKIE_ECHO && link.assoc !== null && p.vtag !== link.assoc.my_tag) {
-          if (listener !== undefined && !listener.closed) this.acceptCookie(listener, p, rinfo, key, link);
-          return;
-        }
-      }
-      link.receive(p);
-      return;
-    }
-    if (this.dedicated) {
-      factory.stats.unroutable++;
-      return;
-    }
-    const listener = this.listeners.get(p.dstPort);
-    if (listener === undefined || listener.closed) {
-      factory.stats.unroutable++;
-      return;
-    }
-    if (p.present & HAS_COOKIE_ECHO) this.acceptCookie(listener, p, rinfo, key, null);
-    else this.respond(listener, p, rinfo);
+    this.factory.stats.datagrams++;
+    this.input(b, rinfo);
   }
 
-  /** INIT -> INIT ACK, and out-of-the-blue handling (RFC 4960 s8.4), by the stateless responder. */
-  respond(listener: SctpListener, p: CheckedPacket, rinfo: dgram.RemoteInfo): void {
-    const t = listener.responderTransport;
-    t.udp = this;
-    t.address = rinfo.address;
-    t.port = rinfo.port;
+  closeSocket(): void {
     try {
-      listener.responder.emit("packet", libraryPacket(p), undefined, undefined);
-    } catch (e) {
-      this.factory.stats.libraryErrors++;
-      this.factory.log(LOG_WARNING, LOG_SCTP_LIBRARY_THREW, 0, e);
-    } finally {
-      t.udp = null;
+      this.socket.close();
+    } catch {
+      // already closed
     }
   }
+}
 
-  /** A COOKIE ECHO for no current association: a new (or restarted) peer. */
-  acceptCookie(listener: SctpListener, p: CheckedPacket, rinfo: dgram.RemoteInfo, key: string, old: SctpLink | null): void {
-    const factory = this.factory;
-    if (old === null && factory.linkCount >= factory.maxAssociations) {
-      factory.stats.unroutable++;
-      return;
+// ---- raw IP (opt-in) -------------------------------------------------------
+
+/** The parts of the `raw-socket` addon we use. */
+interface RawSocketModule {
+  createSocket(options: { protocol: number; addressFamily?: number; bufferSize?: number }): RawSocket;
+  AddressFamily: { IPv4: number };
+}
+
+interface RawSocket {
+  on(event: "message", listener: (buffer: Buffer, source: string) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  send(buffer: Buffer, offset: number, length: number, address: string, afterCallback: (error: Error | null, bytes: number) => void): unknown;
+  close(): unknown;
+}
+
+const IPPROTO_SCTP = 132;
+const RAW_SOCKET_PACKAGE = "raw-socket";
+
+/**
+ * The optional `raw-socket` addon, loaded on demand: from the project, else
+ * from the path in RSERPOOL_RAW_SOCKET_PATH (a scratch install).
+ */
+export function loadRawSocket(): RawSocketModule {
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  const candidates = [RAW_SOCKET_PACKAGE];
+  const extra = process.env.RSERPOOL_RAW_SOCKET_PATH;
+  if (extra !== undefined && extra !== "") candidates.push(extra);
+  for (const c of candidates) {
+    try {
+      const m = require(c) as RawSocketModule;
+      if (typeof m.createSocket === "function") return m;
+      tried.push(`${c}: no createSocket`);
+    } catch (e) {
+      tried.push(`${c}: ${(e as Error).message.split("\n")[0]}`);
     }
-    const link = new SctpLink(factory, this, key, true, listener.handler, listener.target);
-    link.remoteAddressRaw = rinfo.address;
-    link.remoteAddress = normalizeAddress(rinfo.address);
-    link.remoteUdpPort = rinfo.port;
-    link.remotePort = p.srcPort;
-    link.localSctpPort = p.dstPort;
-    const endpoint = factory.newLibraryEndpoint(p.dstPort, listener.secret, link.transport);
-    link.endpoint = endpoint;
-    let created = false;
-    endpoint.on("association", (association: LibAssociation) => {
-      // The cookie was valid. Replace a previous incarnation first, so its
-      // down is delivered before this up.
-      created = true;
-      if (old !== null && old.state !== DOWN) {
-        factory.stats.restarts++;
-        factory.log(LOG_INFO, LOG_SCTP_RESTART, old.id, link.remoteAddress);
-        old.finish(DOWN_ABORTED, false);
-      }
-      this.links.set(key, link);
-      factory.linkCount++;
-      link.attach(association);
+  }
+  const error = new Error(
+    `raw-IP SCTP needs the optional native package "${RAW_SOCKET_PACKAGE}" (npm install ${RAW_SOCKET_PACKAGE}; ` +
+      `it builds with node-gyp, so install scripts must be allowed), or RSERPOOL_RAW_SOCKET_PATH set to an installed copy. ` +
+      `Tried: ${tried.join("; ")}`,
+  ) as NodeJS.ErrnoException;
+  error.code = "ERR_RAW_SOCKET_UNAVAILABLE";
+  throw error;
+}
+
+/**
+ * One raw IPv4 socket (protocol 132) per transport, shared by every
+ * association and listener of raw mode. The kernel hands every SCTP packet
+ * of the host to every such socket, with its IP header: packets for ports
+ * that are none of ours (other processes) are dropped before any checks.
+ */
+class RawEndpoint extends Carrier {
+  readonly socket: RawSocket;
+  readonly source: PacketSource = { address: "", port: 0 };
+
+  constructor(factory: SctpTransport, module: RawSocketModule) {
+    super(factory, "", false);
+    this.socket = module.createSocket({ protocol: IPPROTO_SCTP, addressFamily: module.AddressFamily.IPv4, bufferSize: 65535 });
+    this.socket.on("message", (bytes, source) => this.receive(bytes, source));
+    this.socket.on("error", (error) => {
+      if (!this.closed) factory.log(LOG_WARNING, LOG_SCTP_SOCKET_ERROR, "raw", error);
     });
-    link.depth++;
-    try {
-      endpoint.emit("packet", libraryPacket(p), undefined, undefined);
-    } catch (e) {
-      link.libraryThrew(e);
-    } finally {
-      link.depth--;
-    }
-    endpoint.removeAllListeners("association");
-    if (!created) return; // bad or stale cookie: nothing was kept
-    link.afterInput();
+    this.ready = true;
   }
 
-  closeIfUnused(): void {
-    if (this.closed || this.links.size > 0 || this.listeners.size > 0) return;
-    if (this.pendingSends > 0) this.closeWhenIdle = true;
-    else this.close();
+  receive(b: Buffer, address: string): void {
+    if (this.closed || b.length < 20 || b[0] >> 4 !== 4) return;
+    const ihl = (b[0] & 0x0f) * 4;
+    const total = Math.min(b.readUInt16BE(2), b.length);
+    if (ihl < 20 || total < ihl + 12) return;
+    const srcPort = b.readUInt16BE(ihl);
+    const dstPort = b.readUInt16BE(ihl + 2);
+    // Ours only: a listener's port, or one of our associations.
+    if (!this.listeners.has(dstPort) && !this.links.has(linkKey(address, 0, srcPort, dstPort))) return;
+    this.factory.stats.datagrams++;
+    // The addon reuses its receive buffer: copy the SCTP packet.
+    const packet = Buffer.from(b.subarray(ihl, total));
+    this.source.address = address;
+    this.input(packet, this.source);
   }
 
-  close(): void {
+  send(bytes: Buffer, address: string, _port: number, callback: ((error?: unknown) => void) | null): void {
     if (this.closed) return;
-    this.closed = true;
-    if (this.key !== "") this.factory.serverEndpoints.delete(this.key);
-    this.factory.sockets.delete(this);
+    this.pendingSends++;
+    try {
+      this.socket.send(bytes, 0, bytes.length, address, (error) => {
+        this.pendingSends--;
+        if (error && !this.closed) this.factory.log(LOG_DEBUG, LOG_SCTP_SOCKET_ERROR, "raw", error);
+        if (callback !== null) callback();
+        if (this.closeWhenIdle && this.pendingSends === 0) this.close();
+      });
+    } catch (e) {
+      this.pendingSends--;
+      this.factory.log(LOG_DEBUG, LOG_SCTP_SOCKET_ERROR, "raw", e);
+    }
+  }
+
+  closeSocket(): void {
+    if (this.factory.rawEndpoint === this) this.factory.rawEndpoint = null;
     try {
       this.socket.close();
     } catch {
@@ -598,7 +755,7 @@ class LinkTransport implements LibTransport {
 class SctpLink implements Association {
   readonly id: number;
   readonly factory: SctpTransport;
-  readonly udp: UdpEndpoint;
+  readonly udp: Carrier;
   key: string;
   readonly server: boolean;
   readonly handler: AssociationHandler;
@@ -644,7 +801,7 @@ class SctpLink implements Association {
   /** localSctpPort came from allocateClientPort(). */
   allocatedPort = false;
 
-  constructor(factory: SctpTransport, udp: UdpEndpoint, key: string, server: boolean, handler: AssociationHandler, target: unknown) {
+  constructor(factory: SctpTransport, udp: Carrier, key: string, server: boolean, handler: AssociationHandler, target: unknown) {
     this.id = nextAssociationId();
     this.factory = factory;
     this.udp = udp;
@@ -1310,6 +1467,9 @@ class SctpLink implements Association {
 
 export class SctpTransport implements TransportFactory {
   readonly name = "sctp";
+  readonly mode: "udp" | "raw";
+  /** @internal */ readonly rawModule: RawSocketModule | null;
+  /** @internal */ rawEndpoint: RawEndpoint | null = null;
   readonly udpPort: number;
   readonly remoteUdpPort: number;
   readonly clientUdpPort: number;
@@ -1330,12 +1490,16 @@ export class SctpTransport implements TransportFactory {
   readonly onError: ((error: Error) => void) | null;
   /** @internal */ readonly checked: CheckedPacket = newCheckedPacket();
   /** @internal */ readonly serverEndpoints = new Map<string, UdpEndpoint>();
-  /** @internal */ readonly sockets = new Set<UdpEndpoint>();
+  /** @internal */ readonly sockets = new Set<Carrier>();
   /** @internal */ linkCount = 0;
   /** @internal */ readonly events = new EventQueue();
   private closed = false;
 
   constructor(options: SctpTransportOptions = {}) {
+    this.mode = options.mode ?? "udp";
+    if (this.mode !== "udp" && this.mode !== "raw") throw new RangeError(`SCTP mode ${String(this.mode)}`);
+    // Fail at construction, not at the first connect, when the addon is missing.
+    this.rawModule = this.mode === "raw" ? loadRawSocket() : null;
     configureLibrary();
     this.udpPort = options.udpPort ?? 9899;
     this.remoteUdpPort = options.remoteUdpPort ?? 9899;
@@ -1389,6 +1553,7 @@ export class SctpTransport implements TransportFactory {
     const port = options.port;
     if (!(port >= 1 && port <= 0xffff && port === Math.floor(port))) throw new RangeError(`SCTP port ${port}`);
     const addresses = options.addresses.length > 0 ? options.addresses : [""];
+    if (this.mode === "raw") return this.listenRaw(port, addresses, handler, target);
     for (const address of addresses) {
       if (address !== "" && net.isIP(address) === 0) throw new TypeError(`not an IP address: ${address}`);
       const existing = this.serverEndpoints.get(serverKey(address, this.udpPort));
@@ -1400,6 +1565,39 @@ export class SctpTransport implements TransportFactory {
       e.listeners.set(port, listener);
       listener.endpoints.push(e);
     }
+    return listener;
+  }
+
+  /** The raw socket, opened on first use. Throws (EPERM) without root. */
+  private rawCarrier(): RawEndpoint {
+    if (this.rawEndpoint !== null) return this.rawEndpoint;
+    let e: RawEndpoint;
+    try {
+      e = new RawEndpoint(this, this.rawModule as RawSocketModule);
+    } catch (cause) {
+      const error = new Error(
+        `raw-IP SCTP: cannot open a raw IPv4 socket (needs root or CAP_NET_RAW): ${(cause as Error).message}`,
+      ) as NodeJS.ErrnoException;
+      error.code = "ERR_RAW_SOCKET_OPEN";
+      throw error;
+    }
+    this.rawEndpoint = e;
+    this.sockets.add(e);
+    return e;
+  }
+
+  /** Raw mode: one socket sees every local IPv4 address; listener addresses are only checked for family. */
+  private listenRaw(port: number, addresses: string[], handler: AssociationHandler, target: unknown): SctpListener {
+    for (const address of addresses) {
+      if (address !== "" && net.isIPv4(address) === false) throw new TypeError(`raw-IP SCTP is IPv4 only: ${address}`);
+    }
+    const e = this.rawCarrier();
+    if (e.listeners.has(port)) throw new Error(`SCTP port ${port} already listening`);
+    const listener = new SctpListener(this, port, handler, target);
+    e.listeners.set(port, listener);
+    listener.endpoints.push(e);
+    listener.pendingBinds = 1;
+    queueMicrotask(() => listener.bound());
     return listener;
   }
 
@@ -1468,6 +1666,7 @@ export class SctpTransport implements TransportFactory {
   ): Association {
     if (this.closed) throw new Error("transport closed");
     if (!(port >= 1 && port <= 0xffff && port === Math.floor(port))) throw new RangeError(`SCTP port ${port}`);
+    if (this.mode === "raw") return this.connectRaw(remoteAddresses, port, options, handler, target);
     // Under encapsulation an association has one remote address: the first given.
     const remote = remoteAddresses.find((a) => net.isIP(a) !== 0);
     if (remote === undefined) throw new TypeError(`no IP address in [${remoteAddresses.join(", ")}]`);
@@ -1503,6 +1702,43 @@ export class SctpTransport implements TransportFactory {
       });
     });
     udp.socket.bind({ port: this.clientUdpPort, address: local === "" ? undefined : local });
+    return link;
+  }
+
+  /**
+   * Raw mode: the first IPv4 remote address; the kernel picks the source
+   * address (the addon cannot bind), so localAddresses are ignored.
+   */
+  private connectRaw(
+    remoteAddresses: string[],
+    port: number,
+    options: ConnectOptions,
+    handler: AssociationHandler,
+    target: unknown,
+  ): Association {
+    const remote = remoteAddresses.find((a) => net.isIPv4(a));
+    if (remote === undefined) throw new TypeError(`raw-IP SCTP is IPv4 only; no IPv4 address in [${remoteAddresses.join(", ")}]`);
+    const raw = this.rawCarrier();
+    const link = new SctpLink(this, raw, "", false, handler, target);
+    link.remoteAddressRaw = remote;
+    link.remoteAddress = normalizeAddress(remote);
+    link.remoteUdpPort = 0;
+    link.remotePort = port;
+    if (options.localPort > 0) link.localSctpPort = options.localPort;
+    else {
+      link.localSctpPort = allocateClientPort();
+      link.allocatedPort = link.localSctpPort !== 0;
+    }
+    link.key = linkKey(remote, 0, port, link.localSctpPort);
+    if (this.linkCount >= this.maxAssociations || link.localSctpPort === 0 || raw.links.has(link.key) || raw.listeners.has(link.localSctpPort)) {
+      link.finish(DOWN_CONNECT_FAILED, true);
+      return link;
+    }
+    raw.links.set(link.key, link);
+    this.linkCount++;
+    link.armHandshakeTimer();
+    // Not from inside connect(): the INIT goes out from a microtask.
+    queueMicrotask(() => link.start());
     return link;
   }
 
