@@ -3,18 +3,14 @@
 // ports, connect, PPIDs 11/12 on two streams, close; stray SCTP packets for
 // ports that are not ours are ignored before any check.
 //
-// Needs root and the addon, resolved from the project, else from
-// RSERPOOL_RAW_SOCKET_PATH (default here: a scratch install in /tmp/rawprobe).
+// Needs root and the addon (an optionalDependency, built by node-gyp at
+// install), resolved from the project, else from RSERPOOL_RAW_SOCKET_PATH.
 // Skipped with a message otherwise, unless RSERPOOL_REQUIRE_RAW_SCTP=1.
 
 import t from "tap";
 import { DOWN_CLOSED } from "../../../core/driver/platform.js";
 import { SctpTransport, loadRawSocket } from "../../../platform/node/sctp-transport.js";
 import { Recorder, chunk, dataChunk, initChunk, packet, poll, sleep } from "./helpers.js";
-
-if (process.env.RSERPOOL_RAW_SOCKET_PATH === undefined) {
-  process.env.RSERPOOL_RAW_SOCKET_PATH = "/tmp/rawprobe/node_modules/raw-socket";
-}
 
 const REQUIRED = process.env.RSERPOOL_REQUIRE_RAW_SCTP === "1";
 const NO_LOCAL = { localAddresses: [] as string[], localPort: 0 };
