@@ -25,30 +25,18 @@ import { EventQueue } from "./events.js";
 import { nextAssociationId } from "./ids.js";
 import { normalizeAddress } from "./address.js";
 
-// ---- wire format (TCP-MAPPING.md) ---------------------------------------
+// ---- wire format (TCP-MAPPING.md): shared with the embedded platforms ----
 
-export const FRAME_HEADER = 12;
-export const FRAME_DATA = 1;
-export const FRAME_HEARTBEAT_REQUEST = 2;
-export const FRAME_HEARTBEAT_ACK = 3;
-/** Largest heartbeat payload accepted (it is echoed back). */
-export const MAX_HEARTBEAT_PAYLOAD = 64;
+import {
+  FRAME_HEADER,
+  FRAME_DATA,
+  FRAME_HEARTBEAT_REQUEST,
+  FRAME_HEARTBEAT_ACK,
+  MAX_HEARTBEAT_PAYLOAD,
+  writeFrameHeader,
+} from "../embedded/tcp-mapping.js";
 
-/** Write a frame header at `off`: type, flags 0, stream, total length, PPID. */
-export function writeFrameHeader(b: Uint8Array, off: number, type: number, stream: number, length: number, ppid: number): void {
-  b[off] = type;
-  b[off + 1] = 0;
-  b[off + 2] = (stream >>> 8) & 0xff;
-  b[off + 3] = stream & 0xff;
-  b[off + 4] = (length >>> 24) & 0xff;
-  b[off + 5] = (length >>> 16) & 0xff;
-  b[off + 6] = (length >>> 8) & 0xff;
-  b[off + 7] = length & 0xff;
-  b[off + 8] = (ppid >>> 24) & 0xff;
-  b[off + 9] = (ppid >>> 16) & 0xff;
-  b[off + 10] = (ppid >>> 8) & 0xff;
-  b[off + 11] = ppid & 0xff;
-}
+export { FRAME_HEADER, FRAME_DATA, FRAME_HEARTBEAT_REQUEST, FRAME_HEARTBEAT_ACK, MAX_HEARTBEAT_PAYLOAD, writeFrameHeader };
 
 /** One complete frame: header + payload, in a new buffer. */
 export function encodeFrame(type: number, stream: number, ppid: number, payload: Uint8Array): Buffer {
