@@ -15,6 +15,7 @@
 // delta over N operations after gc(), with no GC in the window, minus an
 // empty loop's delta.
 
+import { bytesPerCall, measureRate, seededBytes } from "./bench-measure.js";
 import { spawnSync } from "node:child_process";
 import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -53,20 +54,6 @@ operation (child process with ${CHILD_FLAGS.join(" ")}). Method: see bench-clien
 --json        one JSON document instead of a table
 `;
 
-function seeded(seed: number): (into: Uint8Array) => void {
-  let x = seed >>> 0 || 1;
-  return (into) => {
-    for (let i = 0; i < into.length; i++) {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      into[i] = x & 0xff;
-    }
-  };
-}
-
 function drain(c: Client): number {
   let n = 0;
   while (c.pollTransmit() !== null) n++;
@@ -83,7 +70,7 @@ interface Ops {
 
 /** A client with its registrar association up, 1,000 registered PEs, a PE-side session and a cached pool. */
 function setup(): Ops {
-  const c = createClient({ random: seeded(7), announce: false, registrars: [{ addresses: ["10.0.0.1"], port: 3863 }] });
+  const c = createClient({ random: seededBytes(7), announce: false, registrars: [{ addresses: ["10.0.0.1"], port: 3863 }] });
   const now = 1000;
   c.start(now);
   let registrar = 0;
@@ -159,55 +146,9 @@ function setup(): Ops {
   };
 }
 
-function rate(op: () => number, seconds: number): number {
-  let sink = 0;
-  const warm = performance.now() + 250;
-  while (performance.now() < warm) for (let i = 0; i < 1024; i++) sink += op();
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let n = 0;
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 1024; i++) sink += op();
-    n += 1024;
-    now = performance.now();
-  }
-  if (sink === -1) process.stdout.write("");
-  return n / ((now - start) / 1000);
-}
-
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
-}
-
 async function perOperation(op: () => number, gc: () => void, gcs: () => number): Promise<number | null> {
-  const empty = (): number => 1;
-  const delta = async (f: () => number, n: number): Promise<number | null> => {
-    for (let attempt = 0; attempt < 6 && n >= 1000; attempt++, n >>= 1) {
-      gc();
-      await settle();
-      const before = gcs();
-      let sink = 0;
-      const h0 = process.memoryUsage().heapUsed;
-      for (let i = 0; i < n; i++) sink += f();
-      const h1 = process.memoryUsage().heapUsed;
-      await settle();
-      if (sink === -1) process.stdout.write("");
-      if (gcs() === before) return (h1 - h0) / n;
-    }
-    return null;
-  };
   for (let i = 0; i < 100000; i++) op(); // warm-up: optimised code, every reused buffer made
-  let best: number | null = null;
-  for (let round = 0; round < 2; round++) {
-    const used = await delta(op, 50000);
-    const base = await delta(empty, 50000);
-    if (used === null || base === null) continue;
-    const v = Math.max(0, used - base);
-    best = best === null ? v : Math.min(best, v);
-  }
-  return best;
+  return bytesPerCall(op, 50000, gc, gcs);
 }
 
 interface Allocation {
@@ -264,9 +205,9 @@ export async function run(args: string[]): Promise<number> {
   if (process.env[CHILD_ENV] === "1") return allocationChild();
   const ops = setup();
   const figures = {
-    echoMessagesPerSecond: rate(ops.echo, seconds),
-    keepAlivesPerSecond: rate(ops.keepAlive, seconds),
-    cachedResolutionsPerSecond: rate(ops.resolve, seconds),
+    echoMessagesPerSecond: measureRate(ops.echo, seconds),
+    keepAlivesPerSecond: measureRate(ops.keepAlive, seconds),
+    cachedResolutionsPerSecond: measureRate(ops.resolve, seconds),
     bytesAllocated: measureAllocation(),
   };
   if (json) {

@@ -22,6 +22,7 @@
 //   retried with M/2 when a GC was observed in the window (perf_hooks "gc"),
 //   minus the delta of an empty loop; the lower of two windows.
 
+import { bytesPerCall, measureRate, seededBytes } from "./bench-measure.js";
 import { spawnSync } from "node:child_process";
 import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -97,20 +98,6 @@ function parse(args: string[]): Options | string {
 }
 
 /** Deterministic byte filler (xorshift32) for the registrar's random source. */
-function seeded(seed: number): (into: Uint8Array) => void {
-  let x = seed >>> 0 || 1;
-  return (into) => {
-    for (let i = 0; i < into.length; i++) {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      into[i] = x & 0xff;
-    }
-  };
-}
-
 interface Setup {
   registrations: Uint8Array[][];
   resolutions: Uint8Array[];
@@ -159,7 +146,7 @@ function drain(r: Registrar): number {
 
 function newRegistrar(o: Options, setup: Setup): Registrar {
   const r = createRegistrar({
-    random: seeded(42),
+    random: seededBytes(42),
     identifier: 0x52454721,
     asapAnnounce: false,
     maxHandleResolutionRate: 0,
@@ -229,44 +216,6 @@ function resolver(r: Registrar, setup: Setup): () => number {
   };
 }
 
-function timeResolutions(op: () => number, seconds: number): number {
-  let sink = 0;
-  const warm = performance.now() + 250;
-  while (performance.now() < warm) for (let i = 0; i < 1024; i++) sink += op();
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let n = 0;
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 1024; i++) sink += op();
-    n += 1024;
-    now = performance.now();
-  }
-  if (sink === -1) process.stdout.write("");
-  return n / ((now - start) / 1000);
-}
-
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
-}
-
-async function heapDelta(op: () => number, n: number, gc: () => void, gcs: () => number): Promise<{ delta: number; n: number } | null> {
-  for (let attempt = 0; attempt < 6 && n >= 1000; attempt++, n >>= 1) {
-    gc();
-    await settle();
-    const before = gcs();
-    let sink = 0;
-    const h0 = process.memoryUsage().heapUsed;
-    for (let i = 0; i < n; i++) sink += op();
-    const h1 = process.memoryUsage().heapUsed;
-    await settle();
-    if (sink === -1) process.stdout.write("");
-    if (gcs() === before) return { delta: h1 - h0, n };
-  }
-  return null;
-}
-
 /** In the gc-exposed child: bytes per resolution, printed as JSON. */
 async function allocationChild(o: Options): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -279,15 +228,7 @@ async function allocationChild(o: Options): Promise<number> {
   registerAll(r, setup);
   const op = resolver(r, setup);
   for (let i = 0; i < 200000; i++) op(); // warm-up: optimised code, every cached view made
-  const empty = (): number => 1;
-  let best: number | null = null;
-  for (let round = 0; round < 2; round++) {
-    const used = await heapDelta(op, 100000, gc, () => count);
-    const base = await heapDelta(empty, used === null ? 1000 : used.n, gc, () => count);
-    if (used === null || base === null) continue;
-    const perOp = Math.max(0, (used.delta - base.delta) / used.n);
-    best = best === null ? perOp : Math.min(best, perOp);
-  }
+  const best = await bytesPerCall(op, 100000, gc, () => count);
   observer.disconnect();
   process.stdout.write(JSON.stringify({ bytesPerResolution: best }) + "\n");
   return 0;
@@ -330,7 +271,7 @@ export async function run(args: string[]): Promise<number> {
   };
   registerAll(full, setup);
   figures.reregistrationsPerSecond = timeRegistrations(o, setup, false, full);
-  figures.resolutionsPerSecond = timeResolutions(resolver(full, setup), o.seconds);
+  figures.resolutionsPerSecond = measureRate(resolver(full, setup), o.seconds);
   figures.bytesAllocatedPerResolution = measureAllocation(args.filter((a) => a !== "--json"));
   const meetsTarget = figures.resolutionsPerSecond >= TARGET_RESOLUTIONS;
   if (o.json) {

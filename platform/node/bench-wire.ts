@@ -22,6 +22,7 @@
 //   writes into a reused writer and returns a cached view, so its steady
 //   state should be 0 bytes/message.
 
+import { heapDelta, measureRate, type Op } from "./bench-measure.js";
 import { spawnSync } from "node:child_process";
 import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -107,49 +108,6 @@ interface CaseResult {
   bytes: number;
   decode: Figures;
   encode: Figures;
-}
-
-type Op = () => number;
-
-/** Runs op for about `seconds`, checking the clock once per 1024 calls. */
-function measureRate(op: Op, seconds: number): number {
-  let sink = 0;
-  const warmEnd = performance.now() + Math.min(250, seconds * 250);
-  while (performance.now() < warmEnd) for (let i = 0; i < 1024; i++) sink += op();
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let n = 0;
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 1024; i++) sink += op();
-    n += 1024;
-    now = performance.now();
-  }
-  if (sink === -1) process.stdout.write(""); // keeps `sink` alive
-  return n / ((now - start) / 1000);
-}
-
-/** Two event-loop turns: enough for the observer to deliver pending gc entries. */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Heap delta over n calls with no GC inside the window, or null if one always intervened. */
-async function heapDelta(op: Op, n: number, gc: () => void, gcCount: () => number): Promise<{ delta: number; n: number } | null> {
-  for (let attempt = 0; attempt < 6 && n >= 1000; attempt++, n = n >> 1) {
-    gc();
-    await settle();
-    const before = gcCount();
-    let sink = 0;
-    const h0 = process.memoryUsage().heapUsed;
-    for (let i = 0; i < n; i++) sink += op();
-    const h1 = process.memoryUsage().heapUsed;
-    await settle(); // let the observer deliver gc entries of the window
-    if (sink === -1) process.stdout.write("");
-    if (gcCount() === before) return { delta: h1 - h0, n };
-  }
-  return null;
 }
 
 async function measureAllocation(op: Op, gc: () => void, gcCount: () => number): Promise<{ perMessage: number | null; n: number }> {
